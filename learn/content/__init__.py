@@ -1,0 +1,1 @@
+"""Content files on disk to core objects: loading, validating, rendering and linting."""

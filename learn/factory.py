@@ -1,0 +1,162 @@
+"""The application factory: it wires things together and does nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from learn import config as config_module
+from learn.errors import register_error_handlers
+from learn.extensions import babel, csrf, db, limiter, login_manager, migrate
+from learn.headers import init_headers
+from learn.logging import configure_logging
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an instance of the application."""
+    app = Flask(
+        "learn",
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.root_path = str(Path(__file__).resolve().parent)
+    app.config.from_object("learn.config.Defaults")
+    app.config.from_prefixed_env(prefix="LEARN")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(app.instance_path)
+    _load_secret_key(app)
+    configure_logging(app)
+    _init_extensions(app)
+    init_headers(app)
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _register_template_helpers(app)
+    from learn.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _load_secret_key(app: Flask) -> None:
+    """Use the instance's generated key when none is configured; refuse the dev key in production."""
+    if app.config["SECRET_KEY"] == config_module.DEV_SECRET_KEY:
+        key_file = Path(app.instance_path) / "secret_key"
+        if key_file.is_file():
+            app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if app.config["SECRET_KEY"] == config_module.DEV_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError(
+            "Refusing to start without a real secret key: set LEARN_SECRET_KEY "
+            "or run `learn init`, which writes one to instance/secret_key."
+        )
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    from learn.services.accounts import load_session_user
+
+    login_manager.user_loader(load_session_user)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Make SQLite enforce foreign keys, wait for locks, and let readers run beside a writer."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _select_locale() -> str | None:
+    """Pick the user's chosen language, else the browser's best match."""
+    languages = _current_app_languages()
+    if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user.locale in languages:
+            return current_user.locale
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _current_app_languages() -> list[str]:
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from learn.auth.views import bp as auth_bp
+    from learn.learner.views import bp as learner_bp
+    from learn.services import certificates
+    from learn.site.views import bp as site_bp
+    from learn.verify.views import bp as verify_bp
+
+    for blueprint in (site_bp, auth_bp, learner_bp, verify_bp):
+        app.register_blueprint(blueprint)
+    certificates.connect()
+
+
+@cache
+def _file_hash(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def _register_template_helpers(app: Flask) -> None:
+    """Give static URLs a content hash so they can be cached for a year."""
+
+    @app.url_defaults
+    def _static_version(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            path = os.path.join(app.static_folder or "", values["filename"])
+            if os.path.isfile(path):
+                values["v"] = _file_hash(path, os.path.getmtime(path))
+
+    @app.after_request
+    def _cache_static(response):
+        if request.endpoint == "static" and request.args.get("v"):
+            response.cache_control.max_age = 31536000
+            response.cache_control.public = True
+            response.cache_control.immutable = True
+        return response
+
+    from flask_babel import format_date, get_locale
+
+    def has_endpoint(endpoint: str) -> bool:
+        return endpoint in app.view_functions
+
+    def current_locale_code() -> str:
+        return str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+
+    app.jinja_env.filters["format_date"] = lambda value: format_date(value, "d MMMM yyyy")
+    app.jinja_env.globals.update(has_endpoint=has_endpoint, current_locale_code=current_locale_code)
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {"site_name": app.config["SITE_NAME"]}

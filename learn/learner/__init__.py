@@ -1,0 +1,1 @@
+"""What learners see: catalogue, my learning, modules, quizzes."""

@@ -1,0 +1,349 @@
+"""Catalogue, "My learning", module reading and scenario quizzes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from learn.content.render import render_text
+from learn.core.quiz import Outcome, Step
+from learn.learner import forms
+from learn.services import catalogue, certificates, learning, tracks
+from learn.services.learning import LearningError
+
+bp = Blueprint("learner", __name__)
+
+LENS_LABELS = {"gender": _l("Gender lens"), "age": _l("Age lens: children and young workers")}
+
+
+def _fail(exc: LearningError):
+    abort(exc.status, description=exc.message)
+
+
+def _module_or_404(course_slug: str, module_slug: str):
+    course = catalogue.find_course(course_slug)
+    module = catalogue.find_module(course, module_slug) if course else None
+    if module is None:
+        abort(404)
+    return course, module
+
+
+def _current_track(course) -> tuple[object, dict | None]:
+    """Return the learner's enrolment on ``course`` that is current, and its track."""
+    for enrolment in tracks.enrolments(current_user):
+        if enrolment.course_id == course.id:
+            return enrolment, course.live_version.track(enrolment.track_slug)
+    return None, None
+
+
+@bp.route("/learning")
+@login_required
+def home():
+    """My learning: current track, progress, next module, due date, attempts, certificates."""
+    progress = [learning.track_progress(current_user, e) for e in tracks.enrolments(current_user)]
+    return render_template(
+        "learner/home.html",
+        progress=progress,
+        recent=learning.recent_attempts(current_user),
+        certificates=certificates.certificates_for(current_user),
+        today=date.today(),
+    )
+
+
+@bp.route("/courses")
+def catalogue_page():
+    """Every live course with its tracks: audience, modules and estimated time."""
+    courses = []
+    for course in catalogue.live_courses():
+        modules = catalogue.course_modules(course)
+        rows = []
+        for track in course.live_version.tracks:
+            live = [modules[s].live_version for s in track["modules"] if s in modules]
+            rows.append((track, len(live), sum(v.minutes for v in live)))
+        courses.append((course, rows))
+    return render_template("learner/catalogue.html", courses=courses, key=tracks.track_key)
+
+
+bp.add_url_rule("/courses", endpoint="catalogue", view_func=catalogue_page)
+
+
+@bp.route("/learning/track", methods=["POST"])
+@login_required
+def choose_track():
+    """Make a track the learner's current one."""
+    if tracks.choose_track(current_user, request.form.get("track", "")) is None:
+        abort(400, description=_("Choose a track from the list."))
+    flash(_("Your track has been updated."), "success")
+    return redirect(url_for("learner.home"))
+
+
+@bp.route("/learning/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Choose your track and turn the gender and age lenses on or off."""
+    form = forms.SettingsForm()
+    form.track.choices = tracks.track_choices()
+    current = tracks.current_enrolment(current_user)
+    if request.method == "GET":
+        if current:
+            form.track.data = tracks.track_key(current.course.slug, current.track_slug)
+        form.gender.data = forms.lens_value(current_user.lens_gender)
+        form.age.data = forms.lens_value(current_user.lens_age)
+    if form.validate_on_submit():
+        if form.track.data:
+            tracks.choose_track(current_user, form.track.data)
+        tracks.set_lenses(
+            current_user,
+            gender=forms.lens_choice(form.gender.data),
+            age=forms.lens_choice(form.age.data),
+        )
+        flash(_("Your learning settings have been saved."), "success")
+        return redirect(url_for("learner.home"))
+    return render_template("learner/settings.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/courses/<course_slug>/modules/<module_slug>")
+@login_required
+def module(course_slug: str, module_slug: str):
+    """Read a module: objectives, contents, body with the learner's lenses, sources."""
+    course, module = _module_or_404(course_slug, module_slug)
+    enrolment, track = _current_track(course)
+    progress = learning.open_module(current_user, module)
+    version = learning.module_version(progress)
+    lenses = tracks.effective_lenses(current_user, track)
+    body = catalogue.rendered_body(version)
+    labels = {k: str(v) for k, v in LENS_LABELS.items()}
+    return render_template(
+        "learner/module.html",
+        course=course,
+        module=module,
+        version=version,
+        progress=progress,
+        body=body.html_for(lenses, labels),
+        toc=body.toc_for(lenses),
+        sources=[course.live_version.source(s) or {"id": s, "title": s} for s in version.sources],
+        neighbours=learning.neighbours(course, track, module.slug),
+        track=track,
+        has_update=progress.completed_at is None
+        and progress.module_version_id != module.live_version_id,
+        attempt=learning.open_attempt(current_user, module),
+    )
+
+
+@bp.route("/courses/<course_slug>/modules/<module_slug>/read", methods=["POST"])
+@login_required
+def mark_read(course_slug: str, module_slug: str):
+    """Record "I have read this", then go to the quiz."""
+    _, module = _module_or_404(course_slug, module_slug)
+    progress = learning.mark_read(current_user, module)
+    if progress.completed_at:
+        flash(_("Module complete."), "success")
+        return redirect(url_for("learner.home"))
+    return redirect(url_for("learner.quiz", course_slug=course_slug, module_slug=module_slug))
+
+
+@bp.route("/courses/<course_slug>/modules/<module_slug>/position", methods=["POST"])
+@login_required
+def save_position(course_slug: str, module_slug: str):
+    """Remember the section reached (sent by the reading script)."""
+    _, module = _module_or_404(course_slug, module_slug)
+    section = request.form.get("section", "")
+    if not section or len(section) > 120:
+        abort(400)
+    learning.save_position(current_user, module, section)
+    return "", 204
+
+
+@bp.route("/courses/<course_slug>/modules/<module_slug>/update", methods=["POST"])
+@login_required
+def move_to_latest(course_slug: str, module_slug: str):
+    """Move to the newest version of a module the learner had started."""
+    _, module = _module_or_404(course_slug, module_slug)
+    learning.move_to_latest(current_user, module)
+    flash(_("You are now reading the latest version of this module."), "success")
+    return redirect(url_for("learner.module", course_slug=course_slug, module_slug=module_slug))
+
+
+@bp.route("/courses/<course_slug>/modules/<module_slug>/quiz")
+@login_required
+def quiz(course_slug: str, module_slug: str):
+    """The quiz's start page: pass mark, questions, attempts so far."""
+    course, module = _module_or_404(course_slug, module_slug)
+    progress = learning.open_module(current_user, module)
+    version = learning.quiz_version(progress, module)
+    if version is None:
+        abort(404)
+    return render_template(
+        "learner/quiz.html",
+        course=course,
+        module=module,
+        progress=progress,
+        quiz=catalogue.core_quiz(version),
+        title=learning.module_version(progress).title,
+        attempts=learning.attempts_for(current_user, module),
+        open_attempt=learning.open_attempt(current_user, module),
+    )
+
+
+@bp.route("/courses/<course_slug>/modules/<module_slug>/quiz/start", methods=["POST"])
+@login_required
+def start_attempt(course_slug: str, module_slug: str):
+    """Start (or resume) an attempt."""
+    course, module = _module_or_404(course_slug, module_slug)
+    enrolment, _track = _current_track(course)
+    try:
+        attempt = learning.start_attempt(current_user, module, enrolment)
+    except LearningError as exc:
+        _fail(exc)
+    return redirect(url_for("learner.attempt", attempt_id=attempt.id))
+
+
+def _attempt_context(attempt):
+    module = learning.attempt_module(attempt)
+    return {
+        "attempt": attempt,
+        "module": module,
+        "course": module.course,
+        "quiz": learning.attempt_quiz(attempt),
+        "title": learning.attempt_title(attempt),
+        "render": render_text,
+    }
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    """Show the next unanswered question (or step), or the summary when finished."""
+    try:
+        attempt = learning.get_attempt(current_user, attempt_id)
+    except LearningError as exc:
+        _fail(exc)
+    if attempt.submitted_at is not None:
+        return redirect(url_for("learner.summary", attempt_id=attempt.id))
+    question = learning.current_question(attempt)
+    if question is None:
+        learning.finish_attempt(current_user, attempt)
+        return redirect(url_for("learner.summary", attempt_id=attempt.id))
+    context = _attempt_context(attempt)
+    step = None
+    taken: list = []
+    if question.type == "branching":
+        rows = learning.answers_by_question(attempt).get(question.id, [])
+        taken = learning.branch_taken(question, rows)
+        step = learning.current_step(question, rows)
+    options = [question.option(o) for o in attempt.option_orders.get(question.id, [])]
+    return render_template(
+        "learner/question.html",
+        question=question,
+        options=options,
+        step=step,
+        taken=taken,
+        position=attempt.question_ids.index(question.id) + 1,
+        **context,
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
+@login_required
+def answer(attempt_id: int):
+    """Record an answer, then show its feedback."""
+    try:
+        attempt = learning.get_attempt(current_user, attempt_id)
+        question_id = request.form.get("question", "")
+        question = learning.attempt_quiz(attempt).question(question_id)
+        if question is None or question_id not in attempt.question_ids:
+            raise LearningError(_("That question is not part of this attempt."), 400)
+        given = forms.parse_answer(question, request.form)
+        if given is None:
+            if question.type == "ordering":
+                flash(_("Give each item a different position before you continue."), "error")
+            else:
+                flash(_("Choose an answer before you continue."), "error")
+            return redirect(url_for("learner.attempt", attempt_id=attempt.id))
+        result = learning.answer_question(current_user, attempt, question_id, given)
+    except LearningError as exc:
+        _fail(exc)
+    return redirect(
+        url_for("learner.feedback", attempt_id=attempt.id, question_id=result.question.id)
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/feedback/<question_id>")
+@login_required
+def feedback(attempt_id: int, question_id: str):
+    """Feedback on an answered question (or on the last step taken in a scenario)."""
+    try:
+        attempt = learning.get_attempt(current_user, attempt_id)
+    except LearningError as exc:
+        _fail(exc)
+    review = learning.review_question(attempt, question_id)
+    if review is None:
+        abort(404)
+    context = _attempt_context(attempt)
+    return render_template(
+        "learner/feedback.html",
+        review=review,
+        is_last=learning.current_question(attempt) is None,
+        is_step=isinstance(review.node, Step),
+        Outcome=Outcome,
+        **context,
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/summary")
+@login_required
+def summary(attempt_id: int):
+    """The result of a finished attempt, with every question's feedback and explanation."""
+    try:
+        attempt = learning.get_attempt(current_user, attempt_id)
+    except LearningError as exc:
+        _fail(exc)
+    if attempt.submitted_at is None:
+        return redirect(url_for("learner.attempt", attempt_id=attempt.id))
+    context = _attempt_context(attempt)
+    progress = learning.module_progress(current_user, context["module"])
+    reviews = [learning.review_question(attempt, q) for q in attempt.question_ids]
+    return render_template(
+        "learner/summary.html",
+        reviews=reviews,
+        progress=progress,
+        can_retry=learning.can_retry(current_user, context["module"]),
+        completions=learning.recent_completions(current_user, attempt),
+        **context,
+    )
+
+
+@bp.route("/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str):
+    """Download your certificate as a PDF."""
+    try:
+        certificate = certificates.owned_certificate(current_user, code)
+    except certificates.CertificateError as exc:
+        abort(exc.status)
+    return Response(
+        certificates.pdf_for(certificate),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'},
+    )
+
+
+@bp.route("/certificates/<code>.json")
+@login_required
+def certificate_credential(code: str):
+    """Download your certificate as a signed Open Badges 3.0 credential."""
+    try:
+        certificate = certificates.owned_certificate(current_user, code)
+    except certificates.CertificateError as exc:
+        abort(exc.status)
+    return Response(
+        certificates.credential_json(certificate),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="credential-{certificate.code}.json"'
+        },
+    )

@@ -1,0 +1,149 @@
+"""People, their organisations and departments, and password-reset tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learn.extensions import db
+from learn.models.base import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a person may do on the platform."""
+
+    LEARNER = "learner"
+    TRAINER = "trainer"
+    ORG_ADMIN = "org_admin"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+class Gender(enum.StrEnum):
+    """Optional, self-stated; used only in suppressed aggregate reports."""
+
+    WOMAN = "woman"
+    MAN = "man"
+    OTHER = "other"
+    UNSTATED = "unstated"
+
+
+class AgeBand(enum.StrEnum):
+    """Optional, self-stated age band; used only in suppressed aggregate reports."""
+
+    UNDER_25 = "under-25"
+    FROM_25_TO_34 = "25-34"
+    FROM_35_TO_44 = "35-44"
+    FROM_45_TO_54 = "45-54"
+    FROM_55 = "55-plus"
+    UNSTATED = "unstated"
+
+
+class Organisation(db.Model):
+    """A public body whose staff use the platform."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="organisation", order_by="Department.name"
+    )
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class Department(db.Model):
+    """A unit within an organisation."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="departments")
+    users: Mapped[list[User]] = relationship(back_populates="department")
+
+    def __repr__(self) -> str:
+        return f"<Department {self.id} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    """A person with an account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased; unique across the platform.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=Role.LEARNER,
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    job_role: Mapped[str | None] = mapped_column(String(200))
+    #: Interface language chosen by the person; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(10))
+    #: Deactivated people keep their records but cannot sign in.
+    active: Mapped[bool] = mapped_column(default=True)
+    gender: Mapped[str | None] = mapped_column(String(20))
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    #: Lens choices; None means "as my track sets it".
+    lens_gender: Mapped[bool | None]
+    lens_age: Mapped[bool | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Changes on password change, so other sessions and remember-me cookies stop working.
+    session_token: Mapped[str] = mapped_column(String(64))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+    department: Mapped[Department | None] = relationship(back_populates="users")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r} {self.role}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        """Return the session identity: id plus token, so a password change signs out others."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.role in (Role.TRAINER, Role.PLATFORM_ADMIN)
+
+
+class PasswordReset(db.Model):
+    """A one-time, expiring password-reset link; only a hash of its token is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<PasswordReset {self.id} user={self.user_id}>"

@@ -1,0 +1,335 @@
+"""Content in the database: import from files, and the live versions learners get."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from learn.content.loader import load_tree, parse_course_text, parse_quiz_text
+from learn.content.render import RenderedBody, render_body
+from learn.core.course import Course as CoreCourse
+from learn.core.course import Module as CoreModule
+from learn.core.course import content_hash
+from learn.core.quiz import Quiz as CoreQuiz
+from learn.extensions import db
+from learn.models import (
+    AuditEvent,
+    Course,
+    CourseVersion,
+    Module,
+    ModuleVersion,
+    QuizVersion,
+    User,
+    VersionState,
+)
+from learn.models.base import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing an import would do: ``kind`` is "new", "changed" or "unchanged"."""
+
+    kind: str
+    what: str  # "course", "module" or "quiz"
+    slug: str
+    course: str
+    title: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a preview, would do)."""
+
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def written(self) -> list[Change]:
+        return [c for c in self.changes if c.kind != "unchanged"]
+
+    def summary(self) -> str:
+        """Return e.g. "2 new, 1 changed, 30 unchanged"."""
+        counts = {k: sum(1 for c in self.changes if c.kind == k) for k in ("new", "changed")}
+        unchanged = len(self.changes) - counts["new"] - counts["changed"]
+        return f"{counts['new']} new, {counts['changed']} changed, {unchanged} unchanged"
+
+
+def _latest(model, owner_column, owner_id: int):
+    return db.session.scalar(
+        select(model).where(owner_column == owner_id).order_by(model.number.desc()).limit(1)
+    )
+
+
+def _next_number(model, owner_column, owner_id: int) -> int:
+    current = db.session.scalar(select(func.max(model.number)).where(owner_column == owner_id))
+    return (current or 0) + 1
+
+
+def _kind(latest, text: str) -> str:
+    if latest is None:
+        return "new"
+    return "unchanged" if latest.content_hash == content_hash(text) else "changed"
+
+
+def plan_import(tree: list[tuple[CoreCourse, dict[str, CoreQuiz]]]) -> ImportReport:
+    """Return what importing ``tree`` would change, without writing anything."""
+    report = ImportReport()
+    for course, quizzes in tree:
+        row = db.session.scalar(select(Course).where(Course.slug == course.slug))
+        live = row.live_version if row else None
+        report.changes.append(
+            Change(_kind(live, course.source_text), "course", course.slug, course.slug, course.title)
+        )
+        for module in course.modules:
+            mod_row = (
+                db.session.scalar(
+                    select(Module).where(Module.course_id == row.id, Module.slug == module.slug)
+                )
+                if row
+                else None
+            )
+            report.changes.append(
+                Change(
+                    _kind(mod_row.live_version if mod_row else None, module.source_text),
+                    "module",
+                    module.slug,
+                    course.slug,
+                    module.title,
+                )
+            )
+            quiz = quizzes[module.slug]
+            report.changes.append(
+                Change(
+                    _kind(mod_row.live_quiz_version if mod_row else None, quiz.source_text),
+                    "quiz",
+                    module.slug,
+                    course.slug,
+                    module.title,
+                )
+            )
+    return report
+
+
+def import_tree(
+    tree: list[tuple[CoreCourse, dict[str, CoreQuiz]]], actor: User | None = None
+) -> ImportReport:
+    """Write every changed file of ``tree`` as a new published version, in one transaction.
+
+    Unchanged files write nothing, so importing twice changes nothing.
+    """
+    report = plan_import(tree)
+    try:
+        for course, quizzes in tree:
+            _import_course(course, quizzes, actor)
+        if report.written:
+            db.session.add(
+                AuditEvent(
+                    actor_id=actor.id if actor else None,
+                    action="content_imported",
+                    subject="courses:" + ",".join(c.slug for c, _ in tree),
+                    detail={"summary": report.summary()},
+                )
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    logger.info("content imported: %s", report.summary())
+    return report
+
+
+def import_path(root: Path, actor: User | None = None) -> ImportReport:
+    """Load and validate every file under ``root``, then import it all or nothing.
+
+    :raises ContentErrors: a file has a problem; nothing is written.
+    """
+    return import_tree(load_tree(root), actor)
+
+
+def _publish(row, version) -> None:
+    """Make ``version`` the live one, superseding the previous live version."""
+    now = utcnow()
+    version.state = VersionState.PUBLISHED
+    version.published_at = now
+
+
+def _import_course(course: CoreCourse, quizzes: dict[str, CoreQuiz], actor: User | None) -> None:
+    row = db.session.scalar(select(Course).where(Course.slug == course.slug))
+    if row is None:
+        row = Course(slug=course.slug)
+        db.session.add(row)
+        db.session.flush()
+    if _kind(row.live_version, course.source_text) != "unchanged":
+        version = CourseVersion(
+            course_id=row.id,
+            number=_next_number(CourseVersion, CourseVersion.course_id, row.id),
+            content_hash=content_hash(course.source_text),
+            **course_version_fields(course),
+            created_by_id=actor.id if actor else None,
+        )
+        set_live(row, version)
+    for module in course.modules:
+        mod_row = db.session.scalar(
+            select(Module).where(Module.course_id == row.id, Module.slug == module.slug)
+        )
+        if mod_row is None:
+            mod_row = Module(course_id=row.id, slug=module.slug)
+            db.session.add(mod_row)
+            db.session.flush()
+        if _kind(mod_row.live_version, module.source_text) != "unchanged":
+            version = ModuleVersion(
+                module_id=mod_row.id,
+                number=_next_number(ModuleVersion, ModuleVersion.module_id, mod_row.id),
+                content_hash=content_hash(module.source_text),
+                **module_version_fields(module),
+                created_by_id=actor.id if actor else None,
+            )
+            set_live(mod_row, version)
+        quiz = quizzes[module.slug]
+        if _kind(mod_row.live_quiz_version, quiz.source_text) != "unchanged":
+            version = QuizVersion(
+                module_id=mod_row.id,
+                number=_next_number(QuizVersion, QuizVersion.module_id, mod_row.id),
+                content_hash=content_hash(quiz.source_text),
+                **quiz_version_fields(quiz),
+                created_by_id=actor.id if actor else None,
+            )
+            set_live(mod_row, version, quiz=True)
+
+
+def course_version_fields(course: CoreCourse) -> dict:
+    """Return the stored columns of a course version made from ``course``."""
+    return {
+        "title": course.title,
+        "summary": course.summary,
+        "sources": [
+            {"id": s.id, "title": s.title, "publisher": s.publisher, "year": s.year, "url": s.url}
+            for s in course.sources
+        ],
+        "tracks": [
+            {
+                "slug": t.slug,
+                "title": t.title,
+                "audience": t.audience,
+                "lenses": sorted(t.lenses),
+                "certificate_validity_months": t.certificate_validity_months,
+                "modules": list(t.modules),
+            }
+            for t in course.tracks
+        ],
+        "source_text": course.source_text,
+    }
+
+
+def module_version_fields(module: CoreModule) -> dict:
+    """Return the stored columns of a module version; the body is rendered here, once."""
+    return {
+        "position": module.number,
+        "title": module.title,
+        "minutes": module.minutes,
+        "objectives": list(module.objectives),
+        "sources": list(module.sources),
+        "content_note": module.content_note,
+        "body_rendered": render_body(module.body).to_json(),
+        "source_text": module.source_text,
+    }
+
+
+def quiz_version_fields(quiz: CoreQuiz) -> dict:
+    """Return the stored columns of a quiz version."""
+    return {
+        "pass_mark": quiz.pass_mark,
+        "question_count": len(quiz.questions),
+        "source_text": quiz.source_text,
+    }
+
+
+def set_live(row, version, *, quiz: bool = False) -> None:
+    """Publish ``version`` and point ``row`` at it; the previous live version is superseded."""
+    previous = row.live_quiz_version if quiz else row.live_version
+    if previous is not None and previous is not version:
+        previous.state = VersionState.SUPERSEDED
+    version.state = VersionState.PUBLISHED
+    version.published_at = utcnow()
+    db.session.add(version)
+    db.session.flush()
+    if quiz:
+        row.live_quiz_version_id = version.id
+        row.live_quiz_version = version
+    else:
+        row.live_version_id = version.id
+        row.live_version = version
+
+
+# --- reading the live content ------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _parse_course(version_id: int, text: str, slug: str) -> CoreCourse:
+    return parse_course_text(text, f"courses/{slug}/course.yml")
+
+
+def core_course(version: CourseVersion) -> CoreCourse:
+    """Return the parsed course of a stored version (versions never change, so it is cached)."""
+    return _parse_course(version.id, version.source_text, version.course.slug)
+
+
+@lru_cache(maxsize=512)
+def _parse_quiz(version_id: int, text: str, path: str, module_slug: str) -> CoreQuiz:
+    return parse_quiz_text(text, path, None, module_slugs={module_slug})
+
+
+def core_quiz(version: QuizVersion) -> CoreQuiz:
+    """Return the parsed quiz of a stored version (cached: versions never change)."""
+    module = version.module
+    path = f"quizzes/{module.course.slug}/{module.slug}.yml"
+    return _parse_quiz(version.id, version.source_text, path, module.slug)
+
+
+@lru_cache(maxsize=512)
+def _rendered(version_id: int, text: str) -> RenderedBody:
+    return RenderedBody.from_json(text)
+
+
+def rendered_body(version: ModuleVersion) -> RenderedBody:
+    """Return the stored, already sanitised body of a module version."""
+    return _rendered(version.id, version.body_rendered)
+
+
+def live_courses() -> list[Course]:
+    """Return the courses that have a live version, by title."""
+    rows = db.session.scalars(
+        select(Course).where(Course.live_version_id.is_not(None)).order_by(Course.slug)
+    ).all()
+    return sorted(rows, key=lambda c: c.live_version.title)
+
+
+def find_course(slug: str) -> Course | None:
+    """Return the live course ``slug``, or None."""
+    return db.session.scalar(
+        select(Course).where(Course.slug == slug, Course.live_version_id.is_not(None))
+    )
+
+
+def find_module(course: Course, slug: str) -> Module | None:
+    """Return the module ``slug`` of ``course`` if it is live, or None."""
+    return db.session.scalar(
+        select(Module).where(
+            Module.course_id == course.id,
+            Module.slug == slug,
+            Module.live_version_id.is_not(None),
+        )
+    )
+
+
+def course_modules(course: Course) -> dict[str, Module]:
+    """Return the live modules of ``course`` by slug (one query)."""
+    rows = db.session.scalars(
+        select(Module).where(Module.course_id == course.id, Module.live_version_id.is_not(None))
+    ).all()
+    return {m.slug: m for m in rows}

@@ -1,0 +1,690 @@
+"""A learner's path: reading modules, quiz attempts, progress and completion."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from learn.core import quiz as quiz_rules
+from learn.core.errors import QuizError
+from learn.core.quiz import Outcome, Question, Score
+from learn.extensions import db
+from learn.models import (
+    AttemptAnswer,
+    Course,
+    Enrolment,
+    Module,
+    ModuleProgress,
+    ModuleVersion,
+    QuizAttempt,
+    QuizVersion,
+    TrackCompletion,
+    User,
+)
+from learn.models.base import utcnow
+from learn.services import events
+from learn.services.catalogue import core_quiz, course_modules
+from learn.services.tracks import effective_lenses
+
+logger = logging.getLogger(__name__)
+
+
+class LearningError(Exception):
+    """A request the rules refuse; ``status`` is the HTTP status a view should answer."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# --- progress ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    """Where a learner is in one module of a track."""
+
+    slug: str
+    title: str
+    minutes: int
+    is_read: bool
+    is_passed: bool
+    is_complete: bool
+    best_score: float | None
+    has_update: bool
+
+    @property
+    def is_started(self) -> bool:
+        return self.is_read or self.best_score is not None
+
+
+@dataclass(frozen=True)
+class TrackProgress:
+    """A learner's progress through one track."""
+
+    enrolment: Enrolment
+    course: Course
+    track: dict
+    modules: tuple[ModuleStatus, ...]
+    completion: TrackCompletion | None
+
+    @property
+    def done(self) -> int:
+        return sum(1 for m in self.modules if m.is_complete)
+
+    @property
+    def total(self) -> int:
+        return len(self.modules)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def minutes(self) -> int:
+        return sum(m.minutes for m in self.modules)
+
+    @property
+    def next_module(self) -> ModuleStatus | None:
+        return next((m for m in self.modules if not m.is_complete), None)
+
+    def is_overdue(self, today: date) -> bool:
+        """Overdue is computed, never stored: due date passed and not complete."""
+        due = self.enrolment.due_on
+        return due is not None and self.completion is None and due < today
+
+
+def track_progress(user: User, enrolment: Enrolment) -> TrackProgress:
+    """Return the learner's progress on ``enrolment``'s track (three queries in all)."""
+    course = enrolment.course
+    version = course.live_version
+    track = version.track(enrolment.track_slug) or {
+        "slug": enrolment.track_slug,
+        "title": enrolment.track_slug,
+        "modules": [],
+        "lenses": [],
+    }
+    modules = course_modules(course)
+    ids = [modules[s].id for s in track["modules"] if s in modules]
+    progress = {
+        p.module_id: p
+        for p in db.session.scalars(
+            select(ModuleProgress).where(
+                ModuleProgress.user_id == user.id, ModuleProgress.module_id.in_(ids)
+            )
+        )
+    }
+    versions = {
+        v.id: v
+        for v in db.session.scalars(
+            select(ModuleVersion).where(
+                ModuleVersion.id.in_(
+                    [m.live_version_id for m in modules.values()]
+                    + [p.module_version_id for p in progress.values()]
+                )
+            )
+        )
+    }
+    statuses = []
+    for slug in track["modules"]:
+        module = modules.get(slug)
+        if module is None:
+            continue
+        p = progress.get(module.id)
+        shown = versions[p.module_version_id] if p else versions[module.live_version_id]
+        statuses.append(
+            ModuleStatus(
+                slug=slug,
+                title=shown.title,
+                minutes=shown.minutes,
+                is_read=bool(p and p.read_at),
+                is_passed=bool(p and p.passed_at),
+                is_complete=bool(p and p.completed_at),
+                best_score=p.best_score if p else None,
+                has_update=bool(
+                    p and not p.completed_at and p.module_version_id != module.live_version_id
+                ),
+            )
+        )
+    completion = db.session.scalar(
+        select(TrackCompletion).where(
+            TrackCompletion.user_id == user.id,
+            TrackCompletion.course_id == course.id,
+            TrackCompletion.track_slug == enrolment.track_slug,
+        )
+    )
+    return TrackProgress(enrolment, course, track, tuple(statuses), completion)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def module_progress(user: User, module: Module) -> ModuleProgress | None:
+    """Return the learner's progress row for ``module``, or None if never opened."""
+    return db.session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id
+        )
+    )
+
+
+def open_module(user: User, module: Module) -> ModuleProgress:
+    """Return the learner's progress in ``module``, pinning the live version on first open."""
+    progress = module_progress(user, module)
+    if progress is not None:
+        return progress
+    progress = ModuleProgress(
+        user_id=user.id,
+        module_id=module.id,
+        module_version_id=module.live_version_id,
+        quiz_version_id=module.live_quiz_version_id,
+    )
+    db.session.add(progress)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Opened twice at once (two tabs): the other request made the row.
+        db.session.rollback()
+        progress = module_progress(user, module)
+        assert progress is not None
+    return progress
+
+
+def mark_read(user: User, module: Module) -> ModuleProgress:
+    """Record that the learner has read the module (server-side), then check completion."""
+    progress = open_module(user, module)
+    if progress.read_at is None:
+        progress.read_at = utcnow()
+        db.session.commit()
+        logger.info("module read user=%s module=%s", user.id, module.id)
+        _complete_module(user, module, progress)
+    return progress
+
+
+def save_position(user: User, module: Module, section: str) -> None:
+    """Remember the section the learner reached, so coming back resumes there."""
+    progress = open_module(user, module)
+    if progress.last_section != section:
+        progress.last_section = section[:120]
+        db.session.commit()
+
+
+def move_to_latest(user: User, module: Module) -> ModuleProgress:
+    """Move a learner part-way through a module to its live versions, at their request."""
+    progress = open_module(user, module)
+    if progress.completed_at is None:
+        progress.module_version_id = module.live_version_id
+        if progress.passed_at is None:
+            progress.quiz_version_id = module.live_quiz_version_id
+        db.session.commit()
+    return progress
+
+
+# --- quiz attempts -----------------------------------------------------------------------
+
+
+def attempts_for(user: User, module: Module) -> list[QuizAttempt]:
+    """Return the learner's attempts at ``module``'s quiz, newest first."""
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)
+            .order_by(QuizAttempt.number.desc())
+        )
+    )
+
+
+def open_attempt(user: User, module: Module) -> QuizAttempt | None:
+    """Return the learner's unfinished attempt at ``module``'s quiz, if any."""
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.module_id == module.id,
+            QuizAttempt.submitted_at.is_(None),
+        )
+    )
+
+
+def start_attempt(
+    user: User, module: Module, enrolment: Enrolment | None, rng: random.Random | None = None
+) -> QuizAttempt:
+    """Start an attempt (or return the open one): a fresh draw, options shuffled."""
+    existing = open_attempt(user, module)
+    if existing is not None:
+        return existing
+    progress = open_module(user, module)
+    if progress.quiz_version_id is None:
+        progress.quiz_version_id = module.live_quiz_version_id
+    version = db.session.get(QuizVersion, progress.quiz_version_id)
+    if version is None:
+        raise LearningError("This module has no quiz yet.", 404)
+    quiz = core_quiz(version)
+    made = db.session.scalar(
+        select(func.count(QuizAttempt.id)).where(
+            QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id
+        )
+    )
+    if not quiz_rules.has_attempts_left(quiz, made):
+        raise LearningError("You have used all the attempts this quiz allows.", 409)
+    track = enrolment.course.live_version.track(enrolment.track_slug) if enrolment else None
+    lenses = effective_lenses(user, track)
+    rng = rng or random.Random()
+    drawn = quiz_rules.draw_questions(quiz, lenses, track["slug"] if track else None, rng)
+    attempt = QuizAttempt(
+        user_id=user.id,
+        module_id=module.id,
+        quiz_version_id=version.id,
+        number=made + 1,
+        track_slug=track["slug"] if track else None,
+        question_ids=[q.id for q in drawn],
+        option_orders={q.id: [o.id for o in quiz_rules.shuffled_options(q, rng)] for q in drawn},
+        lenses=sorted(lenses),
+    )
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Started twice at once: the attempt number is taken, so use the other one.
+        db.session.rollback()
+        existing = open_attempt(user, module)
+        if existing is None:
+            raise
+        return existing
+    logger.info("attempt started user=%s module=%s number=%s", user.id, module.id, attempt.number)
+    return attempt
+
+
+def attempt_quiz(attempt: QuizAttempt):
+    """Return the core quiz an attempt is on."""
+    return core_quiz(db.session.get(QuizVersion, attempt.quiz_version_id))
+
+
+def get_attempt(user: User, attempt_id: int) -> QuizAttempt:
+    """Return the learner's own attempt, or raise a 404 for anyone else's or a missing one."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise LearningError("There is no such attempt.", 404)
+    return attempt
+
+
+def answers_by_question(attempt: QuizAttempt) -> dict[str, list[AttemptAnswer]]:
+    """Return the attempt's answers grouped by question, steps in order."""
+    grouped: dict[str, list[AttemptAnswer]] = {}
+    for answer in sorted(attempt.answers, key=lambda a: (a.question_id, a.step)):
+        grouped.setdefault(answer.question_id, []).append(answer)
+    return grouped
+
+
+def is_question_done(question: Question, rows: list[AttemptAnswer]) -> bool:
+    """Return whether a question has its final answer (scored)."""
+    return bool(rows) and rows[-1].points is not None
+
+
+def current_question(attempt: QuizAttempt) -> Question | None:
+    """Return the first question of the attempt not yet finished, or None."""
+    quiz = attempt_quiz(attempt)
+    grouped = answers_by_question(attempt)
+    for question_id in attempt.question_ids:
+        question = quiz.question(question_id)
+        if not is_question_done(question, grouped.get(question_id, [])):
+            return question
+    return None
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """What answering did: the question's score once finished, and whether the quiz ended."""
+
+    question: Question
+    score: Score | None
+    is_duplicate: bool
+    attempt_finished: bool
+
+
+def answer_question(
+    user: User, attempt: QuizAttempt, question_id: str, answer: tuple[str, ...]
+) -> AnswerResult:
+    """Record and grade one answer (or one branching step); score the attempt after the last.
+
+    A second submission of the same answer counts once: the unique constraint on
+    (attempt, question, step) refuses it and the first one stands.
+
+    :raises LearningError: 404 for someone else's attempt, 409 for a closed one, 400 for a
+        question outside the attempt or an answer that does not fit the question.
+    """
+    if attempt.user_id != user.id:
+        raise LearningError("There is no such attempt.", 404)
+    if attempt.submitted_at is not None:
+        raise LearningError("This attempt is already finished.", 409)
+    if question_id not in attempt.question_ids:
+        raise LearningError("That question is not part of this attempt.", 400)
+    quiz = attempt_quiz(attempt)
+    question = quiz.question(question_id)
+    rows = answers_by_question(attempt).get(question_id, [])
+    if is_question_done(question, rows):
+        return AnswerResult(question, _row_score(rows[-1]), True, attempt.submitted_at is not None)
+    step = len(rows) if question.type == "branching" else 0
+    try:
+        score = _grade_step(question, [r.answer[0] for r in rows], answer)
+    except QuizError as exc:
+        raise LearningError(f"That answer does not fit the question: {exc}", 400) from exc
+    row = AttemptAnswer(
+        attempt_id=attempt.id,
+        question_id=question_id,
+        step=step,
+        answer=list(answer),
+        points=score.points if score else None,
+        max_points=score.max_points if score else None,
+    )
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        rows = answers_by_question(attempt).get(question_id, [])
+        return AnswerResult(question, _row_score(rows[-1]) if rows else None, True, False)
+    db.session.refresh(attempt)
+    finished = False
+    if score is not None and current_question(attempt) is None:
+        finished = finish_attempt(user, attempt)
+    return AnswerResult(question, score, False, finished)
+
+
+def _row_score(row: AttemptAnswer) -> Score | None:
+    if row.points is None:
+        return None
+    return Score(row.points, row.max_points or 0.0)
+
+
+def _grade_step(question: Question, previous: list[str], answer: tuple[str, ...]) -> Score | None:
+    """Grade an answer; for a branching step, None until the scenario reaches an outcome."""
+    if question.type != "branching":
+        return quiz_rules.grade(question, answer)
+    if len(answer) != 1:
+        raise QuizError("choose one option at each step")
+    path = (*previous, answer[0])
+    node = quiz_rules.next_step(question, path)
+    if isinstance(node, Outcome):
+        return quiz_rules.grade(question, path)
+    return None
+
+
+def finish_attempt(user: User, attempt: QuizAttempt) -> bool:
+    """Score a fully answered attempt once; update progress and completion.
+
+    Returns True if this call finished it (False if another request already had).
+    """
+    rows = [r for r in attempt.answers if r.points is not None]
+    scores = [Score(r.points, r.max_points or 0.0) for r in rows]
+    quiz = attempt_quiz(attempt)
+    percent = round(quiz_rules.percentage(scores), 2)
+    passed = quiz_rules.is_pass(quiz, percent)
+    # The conditional update is what makes finishing happen once under concurrency.
+    result = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=utcnow(), score=percent, passed=passed)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    progress = db.session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.module_id == attempt.module_id
+        )
+    )
+    if progress.best_score is None or percent > progress.best_score:
+        progress.best_score = percent
+    if passed and progress.passed_at is None:
+        progress.passed_at = utcnow()
+    db.session.commit()
+    db.session.refresh(attempt)
+    logger.info(
+        "attempt graded user=%s attempt=%s score=%s passed=%s", user.id, attempt.id, percent, passed
+    )
+    if passed:
+        _complete_module(user, db.session.get(Module, attempt.module_id), progress)
+    return True
+
+
+# --- completion --------------------------------------------------------------------------
+
+
+def _complete_module(user: User, module: Module, progress: ModuleProgress) -> None:
+    """Mark the module complete when read and passed, then check the learner's tracks."""
+    if progress.completed_at is not None or not (progress.read_at and progress.passed_at):
+        return
+    result = db.session.execute(
+        update(ModuleProgress)
+        .where(ModuleProgress.id == progress.id, ModuleProgress.completed_at.is_(None))
+        .values(completed_at=utcnow())
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return
+    logger.info("module complete user=%s module=%s", user.id, module.id)
+    enrolled = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.user_id == user.id, Enrolment.course_id == module.course_id
+        )
+    ).all()
+    for enrolment in enrolled:
+        track = module.course.live_version.track(enrolment.track_slug)
+        if track and module.slug in track["modules"]:
+            check_track_completion(user, enrolment)
+
+
+def check_track_completion(user: User, enrolment: Enrolment) -> TrackCompletion | None:
+    """Record the track's completion once, when every module is complete; send the event."""
+    progress = track_progress(user, enrolment)
+    if progress.completion is not None:
+        return progress.completion
+    if progress.total == 0 or progress.done < progress.total:
+        return None
+    modules = course_modules(enrolment.course)
+    rows = db.session.scalars(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user.id,
+            ModuleProgress.module_id.in_([modules[m.slug].id for m in progress.modules]),
+        )
+    ).all()
+    by_module = {r.module_id: r for r in rows}
+    versions = {}
+    for status in progress.modules:
+        row = by_module[modules[status.slug].id]
+        versions[status.slug] = {
+            "module": db.session.get(ModuleVersion, row.module_version_id).number,
+            "quiz": db.session.get(QuizVersion, row.quiz_version_id).number
+            if row.quiz_version_id
+            else None,
+        }
+    completion = TrackCompletion(
+        user_id=user.id,
+        course_id=enrolment.course_id,
+        track_slug=enrolment.track_slug,
+        course_version_id=enrolment.course.live_version_id,
+        versions=versions,
+    )
+    db.session.add(completion)
+    enrolment.completed_at = completion.completed_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Completed by a concurrent request: that one sent the event.
+        db.session.rollback()
+        return None
+    logger.info("track complete user=%s track=%s", user.id, enrolment.track_slug)
+    events.track_completed.send(completion, completion=completion)
+    return completion
+
+
+# --- what the pages show -----------------------------------------------------------------
+
+
+def module_version(progress: ModuleProgress) -> ModuleVersion:
+    """Return the module version the learner is on (pinned when they started)."""
+    return db.session.get(ModuleVersion, progress.module_version_id)
+
+
+def quiz_version(progress: ModuleProgress, module: Module) -> QuizVersion | None:
+    """Return the quiz version the learner is on (pinned at their first attempt)."""
+    version_id = progress.quiz_version_id or module.live_quiz_version_id
+    return db.session.get(QuizVersion, version_id) if version_id else None
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The modules before and after one module in the learner's track."""
+
+    previous: tuple[str, str] | None
+    next: tuple[str, str] | None
+
+
+def neighbours(course: Course, track: dict | None, slug: str) -> Neighbours:
+    """Return (slug, title) of the previous and next modules in ``track`` (or the course)."""
+    modules = course_modules(course)
+    if track:
+        order = [s for s in track["modules"] if s in modules]
+    else:
+        order = sorted(modules, key=lambda s: modules[s].live_version.position)
+    if slug not in order:
+        return Neighbours(None, None)
+    i = order.index(slug)
+
+    def pair(j: int) -> tuple[str, str] | None:
+        if 0 <= j < len(order):
+            return order[j], modules[order[j]].live_version.title
+        return None
+
+    return Neighbours(pair(i - 1), pair(i + 1))
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One past attempt for "My learning"."""
+
+    attempt: QuizAttempt
+    module_title: str
+    course_slug: str
+    module_slug: str
+
+
+def recent_attempts(user: User, limit: int = 10) -> list[AttemptRow]:
+    """Return the learner's latest finished attempts with their module titles (one query)."""
+    rows = db.session.execute(
+        select(QuizAttempt, Module, ModuleVersion, Course)
+        .join(Module, Module.id == QuizAttempt.module_id)
+        .join(ModuleVersion, ModuleVersion.id == Module.live_version_id)
+        .join(Course, Course.id == Module.course_id)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at.desc())
+        .limit(limit)
+    ).all()
+    return [AttemptRow(a, v.title, c.slug, m.slug) for a, m, v, c in rows]
+
+
+def attempt_module(attempt: QuizAttempt) -> Module:
+    """Return the module an attempt belongs to."""
+    return db.session.get(Module, attempt.module_id)
+
+
+def attempt_title(attempt: QuizAttempt) -> str:
+    """Return the title of the module version the learner is on."""
+    progress = db.session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == attempt.user_id,
+            ModuleProgress.module_id == attempt.module_id,
+        )
+    )
+    return module_version(progress).title
+
+
+def branch_taken(question: Question, rows: list[AttemptAnswer]) -> list[tuple]:
+    """Return the (step, choice) pairs already taken in a branching scenario."""
+    path, _ = quiz_rules._walk(question, [r.answer[0] for r in rows])
+    return path
+
+
+def current_step(question: Question, rows: list[AttemptAnswer]) -> Step | None:
+    """Return the step to answer next in a branching scenario (None once it has ended)."""
+    node = quiz_rules.next_step(question, [r.answer[0] for r in rows])
+    return node if isinstance(node, Step) else None
+
+
+@dataclass(frozen=True)
+class QuestionReview:
+    """An answered question with what the learner chose and the feedback they earned."""
+
+    question: Question
+    answer: tuple[str, ...]
+    score: Score | None
+    feedback: list[tuple[str, str]]
+    #: For branching: the step the learner is now at, or the outcome reached.
+    node: object | None
+    path: list
+
+
+def review_question(attempt: QuizAttempt, question_id: str) -> QuestionReview | None:
+    """Return the feedback for a question of ``attempt`` the learner has answered, else None.
+
+    Nothing is returned for unanswered questions, so their feedback never reaches the page.
+    """
+    if question_id not in attempt.question_ids:
+        return None
+    question = attempt_quiz(attempt).question(question_id)
+    rows = answers_by_question(attempt).get(question_id, [])
+    if not rows:
+        return None
+    if question.type == "branching":
+        choices = [r.answer[0] for r in rows]
+        path, node = quiz_rules._walk(question, choices)
+        feedback = [(step.id, choice.feedback) for step, choice in path]
+        if isinstance(node, Outcome):
+            feedback.append((node.id, node.text))
+        return QuestionReview(
+            question, tuple(choices), _row_score(rows[-1]), feedback, node, path
+        )
+    answer = tuple(rows[0].answer)
+    return QuestionReview(
+        question,
+        answer,
+        _row_score(rows[0]),
+        quiz_rules.feedback_for(question, answer),
+        None,
+        [],
+    )
+
+
+def can_retry(user: User, module: Module) -> bool:
+    """Return whether the learner may start another attempt at ``module``'s quiz."""
+    progress = module_progress(user, module)
+    version = quiz_version(progress, module) if progress else None
+    if version is None:
+        return False
+    made = db.session.scalar(
+        select(func.count(QuizAttempt.id)).where(
+            QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id
+        )
+    )
+    return quiz_rules.has_attempts_left(core_quiz(version), made)
+
+
+def recent_completions(user: User, attempt: QuizAttempt) -> list[TrackCompletion]:
+    """Return track completions recorded when (or after) ``attempt`` finished."""
+    if attempt.submitted_at is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(TrackCompletion).where(
+                TrackCompletion.user_id == user.id,
+                TrackCompletion.completed_at >= attempt.submitted_at,
+            )
+        )
+    )

@@ -1,0 +1,1 @@
+"""Pages for everyone: start page, help, accessibility, health check."""

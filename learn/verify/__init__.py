@@ -1,0 +1,1 @@
+"""Public certificate verification: no account needed."""
