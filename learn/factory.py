@@ -112,13 +112,16 @@ def _current_app_languages() -> list[str]:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from learn.admin.views import bp as admin_bp
+    from learn.api.views import bp as api_bp
     from learn.auth.views import bp as auth_bp
+    from learn.author.views import bp as author_bp
     from learn.learner.views import bp as learner_bp
     from learn.services import certificates
     from learn.site.views import bp as site_bp
     from learn.verify.views import bp as verify_bp
 
-    for blueprint in (site_bp, auth_bp, learner_bp, verify_bp):
+    for blueprint in (site_bp, auth_bp, learner_bp, verify_bp, author_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     certificates.connect()
 

@@ -73,7 +73,8 @@ def make_app():
         app.test_client_class = FreshContextClient
         ctx = app.app_context()
         ctx.push()
-        db.drop_all()
+        if db.engine.dialect.name != "sqlite":
+            db.drop_all()
         db.create_all()
         made.append((app, ctx))
         return app
@@ -81,7 +82,9 @@ def make_app():
     yield factory
     for app, ctx in reversed(made):
         db.session.remove()
-        db.drop_all()
+        # In-memory SQLite vanishes with its engine; a real server is emptied.
+        if db.engine.dialect.name != "sqlite":
+            db.drop_all()
         db.engine.dispose()
         if app.config["RATELIMIT_ENABLED"]:
             limiter.reset()
@@ -151,6 +154,16 @@ def make_user(app, make_org):
         )
 
     return factory
+
+
+@pytest.fixture
+def demo_course(app):
+    """Import the small demo course of ``tests/data/content``; return its Course row."""
+    from learn.models import Course
+    from learn.services.catalogue import import_path
+
+    import_path(DATA / "content")
+    return db.session.scalar(db.select(Course).where(Course.slug == "demo"))
 
 
 class AuthActions:

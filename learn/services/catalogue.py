@@ -281,7 +281,8 @@ def core_course(version: CourseVersion) -> CoreCourse:
 
 @lru_cache(maxsize=512)
 def _parse_quiz(version_id: int, text: str, path: str, module_slug: str) -> CoreQuiz:
-    return parse_quiz_text(text, path, None, module_slugs={module_slug})
+    # The course was checked when the version was saved; only the quiz is parsed here.
+    return parse_quiz_text(text, path, None)
 
 
 def core_quiz(version: QuizVersion) -> CoreQuiz:

@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from learn.content.loader import (
     check_path,
@@ -662,3 +664,55 @@ def test_a_recursive_yaml_alias_is_an_error_not_a_crash(tmp_path: Path):
 def test_python_tags_are_refused(tmp_path: Path):
     with pytest.raises(ContentErrors, match="invalid YAML"):
         parse_course_text("format: !!python/object:os.system x\n", "course.yml")
+
+
+DEMO_COURSE, _ = load_course(DEMO)
+DEMO_FILES = sorted([*DEMO.glob("*.md"), *(CONTENT / "quizzes" / "demo").glob("*.yml")])
+DEMO_FILES.append(DEMO / "course.yml")
+
+
+def parse_any(path: Path, text: str) -> object:
+    if path.name == "course.yml":
+        return parse_course_text(text, str(path))
+    if path.suffix == ".md":
+        return parse_module_text(text, str(path), DEMO_COURSE)
+    return parse_quiz_text(text, str(path), DEMO_COURSE)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(DEMO_FILES), st.data())
+def test_mangled_files_give_content_errors_never_a_crash(path: Path, data: st.DataObject):
+    lines = path.read_text().split("\n")
+    start = data.draw(st.integers(0, len(lines) - 1))
+    end = data.draw(st.integers(start, min(len(lines), start + 3)))
+    junk = data.draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "",
+                    "  ",
+                    "- ",
+                    ":",
+                    "::: lens age",
+                    "[",
+                    "'",
+                    "x: [",
+                    "id: a",
+                    "  - ",
+                    "!!!",
+                    "&a",
+                    "*a",
+                    "\t",
+                    "next: arrive",
+                    "correct: true",
+                ]
+            ),
+            max_size=3,
+        )
+    )
+    mangled = "\n".join(lines[:start] + ["".join(junk)] + lines[end:])
+    try:
+        parse_any(path, mangled)
+    except ContentErrors as exc:
+        assert exc.errors
+        assert all(isinstance(e.line, int | None) for e in exc.errors)

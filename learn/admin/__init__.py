@@ -1,0 +1,1 @@
+"""Administration: people, assignments, reports, certificates, audit log."""

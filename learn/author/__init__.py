@@ -1,0 +1,1 @@
+"""Authoring: trainers write, review and publish modules and quizzes."""
