@@ -917,8 +917,11 @@ def _check_graph(
             )
 
 
-def parse_quiz_text(text: str, path: str, course: Course) -> Quiz:
+def parse_quiz_text(text: str, path: str, course: Course | None) -> Quiz:
     """Parse the text of a quiz file ``<module-slug>.yml`` of ``course``.
+
+    With ``course`` None the quiz alone is checked (its module and sources are not): for
+    stored versions, which were checked against their course when they were saved.
 
     :raises ContentErrors: every problem in the file.
     """

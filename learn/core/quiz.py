@@ -209,7 +209,7 @@ def grade(question: Question, answer: Answer) -> Score:
     return Score(points=fraction * question.points, max_points=float(question.points))
 
 
-def _walk(
+def walk(
     question: Question, choices: Sequence[str]
 ) -> tuple[list[tuple[Step, Choice]], Step | Outcome]:
     """Follow ``choices`` from the start step; return the path and where it stands."""
@@ -244,7 +244,7 @@ def next_step(question: Question, choices_so_far: Sequence[str]) -> Step | Outco
 
     :raises QuizError: a choice is not offered by the step it was made at.
     """
-    _, node = _walk(question, choices_so_far)
+    _, node = walk(question, choices_so_far)
     return node
 
 
@@ -255,7 +255,7 @@ def branch_path(
 
     :raises QuizError: the path does not follow the steps from the start or ends at no outcome.
     """
-    path, node = _walk(question, answer)
+    path, node = walk(question, answer)
     if not isinstance(node, Outcome):
         raise QuizError(f"question {question.id!r}: the scenario stops at step {node.id!r}")
     return path, node

@@ -608,7 +608,7 @@ def attempt_title(attempt: QuizAttempt) -> str:
 
 def branch_taken(question: Question, rows: list[AttemptAnswer]) -> list[tuple]:
     """Return the (step, choice) pairs already taken in a branching scenario."""
-    path, _ = quiz_rules._walk(question, [r.answer[0] for r in rows])
+    path, _ = quiz_rules.walk(question, [r.answer[0] for r in rows])
     return path
 
 
@@ -644,7 +644,7 @@ def review_question(attempt: QuizAttempt, question_id: str) -> QuestionReview | 
         return None
     if question.type == "branching":
         choices = [r.answer[0] for r in rows]
-        path, node = quiz_rules._walk(question, choices)
+        path, node = quiz_rules.walk(question, choices)
         feedback = [(step.id, choice.feedback) for step, choice in path]
         if isinstance(node, Outcome):
             feedback.append((node.id, node.text))
