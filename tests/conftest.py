@@ -69,6 +69,10 @@ def make_app():
     made = []
 
     def factory(**extra):
+        if made:
+            # A second app on the same database: end the first one's transaction so its
+            # tables can be dropped and made again.
+            db.session.remove()
         app = create_app(app_config(**extra))
         app.test_client_class = FreshContextClient
         ctx = app.app_context()

@@ -7,7 +7,9 @@ Lint never blocks an import: it returns :class:`ContentError` values to show as 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from learn.content.loader import COURSE_FILE, load_course, load_tree
 from learn.core.course import Course, Module, lenses_in
 from learn.core.errors import ContentError
 from learn.core.quiz import Question, Quiz
@@ -183,3 +185,31 @@ def lint_quiz(quiz: Quiz) -> list[ContentError]:
                 )
             )
     return warnings
+
+
+def lint_tree(tree: list[tuple[Course, dict[str, Quiz]]]) -> list[ContentError]:
+    """Return the warnings for every module and quiz of loaded courses, in file order."""
+    warnings: list[ContentError] = []
+    for course, quizzes in tree:
+        for module in course.modules:
+            warnings.extend(lint_module(module, course))
+            quiz = quizzes.get(module.slug)
+            if quiz is not None:
+                warnings.extend(lint_quiz(quiz))
+    return sorted(warnings, key=lambda w: (w.path, w.line or 0))
+
+
+def lint_path(root: Path | str) -> list[ContentError]:
+    """Return the warnings for a content tree, a course folder or a course.yml.
+
+    The files must load (``check_path`` finds nothing); ``learn content check --strict``
+    fails on any warning returned here.
+
+    :raises ContentErrors: the files do not load.
+    """
+    path = Path(root)
+    if path.is_file() and path.name == COURSE_FILE:
+        return lint_tree([load_course(path.parent)])
+    if (path / COURSE_FILE).is_file():
+        return lint_tree([load_course(path)])
+    return lint_tree(load_tree(path))

@@ -126,3 +126,12 @@ def seed_demo(live_server):
 
     live_server.run(import_path, DATA / "content")
     return live_server
+
+
+def visit(page, url: str, expect: int = 200):
+    """Open ``url`` and fail unless the server answered ``expect`` (a 500 page is no pass)."""
+    response = page.goto(url)
+    assert response is not None and response.status == expect, (
+        f"{url} answered {response.status if response else 'nothing'}, expected {expect}"
+    )
+    return response

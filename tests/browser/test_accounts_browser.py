@@ -6,7 +6,7 @@ import pytest
 
 from learn.extensions import db
 from learn.models import Department, Organisation
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, visit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and memorable passphrase"
@@ -22,7 +22,7 @@ def _seed_org():
 
 def test_register_sign_out_sign_in(live_server, page):
     live_server.run(_seed_org)
-    page.goto(live_server.url + "/")
+    visit(page, live_server.url + "/")
     check_accessibility(page, "start page")
     page.get_by_role("link", name="Create an account").first.click()
     check_accessibility(page, "register")
@@ -56,9 +56,12 @@ def test_form_errors_are_summarised_and_accessible(live_server, page):
     check_accessibility(page, "register with errors")
 
 
-@pytest.mark.parametrize("path", ["/help", "/accessibility", "/login", "/nope-404"])
-def test_public_pages_are_accessible(live_server, page, path):
-    page.goto(live_server.url + path)
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/help", 200), ("/accessibility", 200), ("/login", 200), ("/verify", 200), ("/nope", 404)],
+)
+def test_public_pages_are_accessible(live_server, page, path, status):
+    visit(page, live_server.url + path, status)
     check_accessibility(page, path)
 
 
