@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Flask
-
 from learn.factory import create_app
 
 __all__ = ["create_app"]

@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _load_secret_key(app: Flask) -> None:
-    """Use the instance's generated key when none is configured; refuse the dev key in production."""
+    """Use the instance key when none is configured; refuse the dev key in production."""
     if app.config["SECRET_KEY"] == config_module.DEV_SECRET_KEY:
         key_file = Path(app.instance_path) / "secret_key"
         if key_file.is_file():
@@ -117,12 +117,14 @@ def _register_blueprints(app: Flask) -> None:
     from learn.auth.views import bp as auth_bp
     from learn.author.views import bp as author_bp
     from learn.learner.views import bp as learner_bp
+    from learn.media.views import bp as media_bp
     from learn.services import certificates
     from learn.site.views import bp as site_bp
     from learn.verify.views import bp as verify_bp
 
     for blueprint in (site_bp, auth_bp, learner_bp, verify_bp, author_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(media_bp)
     certificates.connect()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learn.core import quiz as quiz_rules
 from learn.core.errors import QuizError
-from learn.core.quiz import Outcome, Question, Score
+from learn.core.quiz import Outcome, Question, Score, Step
 from learn.extensions import db
 from learn.models import (
     AttemptAnswer,
@@ -648,9 +648,7 @@ def review_question(attempt: QuizAttempt, question_id: str) -> QuestionReview | 
         feedback = [(step.id, choice.feedback) for step, choice in path]
         if isinstance(node, Outcome):
             feedback.append((node.id, node.text))
-        return QuestionReview(
-            question, tuple(choices), _row_score(rows[-1]), feedback, node, path
-        )
+        return QuestionReview(question, tuple(choices), _row_score(rows[-1]), feedback, node, path)
     answer = tuple(rows[0].answer)
     return QuestionReview(
         question,
