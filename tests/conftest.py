@@ -178,9 +178,7 @@ class AuthActions:
 
     def login(self, user_or_email, password: str = PASSWORD, **extra):
         email = getattr(user_or_email, "email", user_or_email)
-        return self._client.post(
-            "/login", data={"email": email, "password": password, **extra}
-        )
+        return self._client.post("/login", data={"email": email, "password": password, **extra})
 
     def logout(self):
         return self._client.post("/logout")

@@ -22,7 +22,9 @@ def revoke_command(code: str, reason: str) -> None:
         service.revoke_certificate(certificate, reason, actor=None)
     except service.CertificateError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"Revoked {certificate.code} ({certificate.learner_name}, {certificate.track_title})")
+    click.echo(
+        f"Revoked {certificate.code} ({certificate.learner_name}, {certificate.track_title})"
+    )
 
 
 @certificates.command("verify")

@@ -328,7 +328,9 @@ def certificate_pdf(code: str):
     return Response(
         certificates.pdf_for(certificate),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'
+        },
     )
 
 

@@ -44,8 +44,8 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
-    organisation: Mapped["Organisation"] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
+    organisation: Mapped[Organisation] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Certificate {self.code} user={self.user_id}>"

@@ -42,8 +42,8 @@ class Enrolment(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
-    user: Mapped["User"] = relationship()  # noqa: F821
-    course: Mapped["Course"] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()  # noqa: F821
+    course: Mapped[Course] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Enrolment user={self.user_id} {self.track_slug}>"

@@ -83,7 +83,9 @@ def plan_import(tree: list[tuple[CoreCourse, dict[str, CoreQuiz]]]) -> ImportRep
         row = db.session.scalar(select(Course).where(Course.slug == course.slug))
         live = row.live_version if row else None
         report.changes.append(
-            Change(_kind(live, course.source_text), "course", course.slug, course.slug, course.title)
+            Change(
+                _kind(live, course.source_text), "course", course.slug, course.slug, course.title
+            )
         )
         for module in course.modules:
             mod_row = (

@@ -87,9 +87,7 @@ def reissue_certificate(certificate: Certificate, actor: User | None) -> Certifi
     """Issue a fresh certificate (new code) for the same completion, e.g. after a revocation."""
     completion = db.session.get(TrackCompletion, certificate.completion_id)
     number = db.session.scalar(
-        select(func.max(Certificate.issue_number)).where(
-            Certificate.completion_id == completion.id
-        )
+        select(func.max(Certificate.issue_number)).where(Certificate.completion_id == completion.id)
     )
     fresh = issue_certificate(completion, issue_number=(number or 0) + 1)
     if fresh is None:

@@ -124,9 +124,7 @@ def effective_lenses(user: User, track: dict | None) -> frozenset[str]:
     defaults = frozenset(track["lenses"]) if track else frozenset()
     chosen = {"gender": user.lens_gender, "age": user.lens_age}
     return frozenset(
-        lens
-        for lens in LENSES
-        if (chosen[lens] if chosen[lens] is not None else lens in defaults)
+        lens for lens in LENSES if (chosen[lens] if chosen[lens] is not None else lens in defaults)
     )
 
 

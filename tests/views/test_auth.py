@@ -53,7 +53,7 @@ def test_register_stores_email_lowercased_and_refuses_duplicate(client, make_org
         ("password1234", b"common passwords"),
         ("aaaaaaaaaaaaaa", b"different characters"),
         ("Q1w2e3r4t5y6", b"common passwords"),
-            ("qazwsxedcrfv", b"common passwords"),
+        ("qazwsxedcrfv", b"common passwords"),
     ],
 )
 def test_register_refuses_weak_passwords(client, make_org, password, message):
@@ -193,7 +193,10 @@ def test_expired_reset_link_is_refused(client, make_user):
     reset.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert client.get(f"/reset/{token}").status_code == 404
-    assert client.post(f"/reset/{token}", data={"password": "x" * 20, "confirm": "x" * 20}).status_code == 404
+    assert (
+        client.post(f"/reset/{token}", data={"password": "x" * 20, "confirm": "x" * 20}).status_code
+        == 404
+    )
 
 
 def test_remember_me_sets_a_persistent_cookie(client, auth, make_user):

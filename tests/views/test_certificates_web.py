@@ -71,10 +71,12 @@ def test_last_quiz_submitted_twice_at_once_issues_once(make_app, tmp_path):
     final_id = attempt.question_ids[-1]
     for qid in attempt.question_ids[:-1]:
         q = quiz.question(qid)
-        for part in ([(c,) for c in right_answer(q)] if q.type == "branching" else [right_answer(q)]):
+        for part in [(c,) for c in right_answer(q)] if q.type == "branching" else [right_answer(q)]:
             learning.answer_question(user, attempt, qid, part)
     final = quiz.question(final_id)
-    parts = [(c,) for c in right_answer(final)] if final.type == "branching" else [right_answer(final)]
+    parts = (
+        [(c,) for c in right_answer(final)] if final.type == "branching" else [right_answer(final)]
+    )
     for part in parts[:-1]:
         learning.answer_question(user, attempt, final_id, part)
     barrier = threading.Barrier(4)

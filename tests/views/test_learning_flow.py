@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from learn.extensions import db
-from learn.models import AttemptAnswer, Certificate, ModuleProgress, QuizAttempt, TrackCompletion
+from learn.models import ModuleProgress, QuizAttempt
 from learn.services import learning
 from tests.helpers import right_answer, wrong_answer
 
@@ -39,7 +39,9 @@ def _post_answer(client, attempt, question):
     answer = right_answer(question)
     if question.type == "branching":
         for choice in answer:
-            client.post(f"/attempts/{attempt.id}/answer", data={"question": question.id, "choice": choice})
+            client.post(
+                f"/attempts/{attempt.id}/answer", data={"question": question.id, "choice": choice}
+            )
         return
     if question.type == "ordering":
         data = {f"position_{oid}": str(i + 1) for i, oid in enumerate(answer)}
@@ -85,11 +87,23 @@ def test_wrong_answers_fail_and_retry_draws_new_attempt(client, auth, make_user,
         answer = wrong_answer(question)
         if question.type == "branching":
             for choice in answer:
-                client.post(f"/attempts/{attempt.id}/answer", data={"question": question_id, "choice": choice})
+                client.post(
+                    f"/attempts/{attempt.id}/answer",
+                    data={"question": question_id, "choice": choice},
+                )
         elif question.type == "ordering":
-            client.post(f"/attempts/{attempt.id}/answer", data={"question": question_id, **{f"position_{o}": str(i + 1) for i, o in enumerate(answer)}})
+            client.post(
+                f"/attempts/{attempt.id}/answer",
+                data={
+                    "question": question_id,
+                    **{f"position_{o}": str(i + 1) for i, o in enumerate(answer)},
+                },
+            )
         else:
-            client.post(f"/attempts/{attempt.id}/answer", data={"question": question_id, "option": list(answer)})
+            client.post(
+                f"/attempts/{attempt.id}/answer",
+                data={"question": question_id, "option": list(answer)},
+            )
     db.session.refresh(attempt)
     assert attempt.passed is False
     assert b"Not passed this time" in client.get(f"/attempts/{attempt.id}/summary").data

@@ -36,9 +36,7 @@ def answers_count() -> int:
 
 def single_question(attempt):
     quiz = learning.attempt_quiz(attempt)
-    return next(
-        quiz.question(q) for q in attempt.question_ids if quiz.question(q).type == "single"
-    )
+    return next(quiz.question(q) for q in attempt.question_ids if quiz.question(q).type == "single")
 
 
 def test_option_not_in_question_is_refused(client, learner):
@@ -117,9 +115,7 @@ def test_unique_constraint_refuses_a_second_row(app, learner, client):
 
     attempt = start(client, learner)
     for _ in range(2):
-        db.session.add(
-            AttemptAnswer(attempt_id=attempt.id, question_id="q", step=0, answer=["a"])
-        )
+        db.session.add(AttemptAnswer(attempt_id=attempt.id, question_id="q", step=0, answer=["a"]))
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()

@@ -62,12 +62,16 @@ def test_sign_in_is_rate_limited_per_address(make_app, make_user):
     user = make_user()
     client = app.test_client()
     codes = [
-        client.post("/login", data={"email": f"x{i}@example.gov", "password": "wrong password!"}).status_code
+        client.post(
+            "/login", data={"email": f"x{i}@example.gov", "password": "wrong password!"}
+        ).status_code
         for i in range(4)
     ]
     assert codes == [422, 422, 422, 429]
     # Even the right password is refused until the window passes.
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+    )
 
 
 def test_sign_in_is_rate_limited_per_account(make_app, make_user):
@@ -165,6 +169,8 @@ def test_allowed_role_pairs(client, auth, make_user, path, role):
     assert client.get(path).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/courses", "/help", "/accessibility", "/verify", "/healthz"])
+@pytest.mark.parametrize(
+    "path", ["/", "/courses", "/help", "/accessibility", "/verify", "/healthz"]
+)
 def test_public_pages_need_no_account(client, demo_course, path):
     assert client.get(path).status_code == 200
