@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from learn.auth import forms
 from learn.extensions import db, limiter
@@ -71,16 +72,16 @@ def login():
 
 def _organisation_choices(form: forms.RegisterForm) -> None:
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    form.organisation.choices = [(0, _("Choose your organisation"))] + [
-        (o.id, o.name) for o in orgs
+    form.organisation.choices = [SelectChoice(0, _("Choose your organisation"))] + [
+        SelectChoice(o.id, o.name) for o in orgs
     ]
     departments = db.session.scalars(
         select(Department).join(Organisation).order_by(Organisation.name, Department.name)
     ).all()
-    grouped: dict[str, list[tuple[int, str]]] = {}
-    for dept in departments:
-        grouped.setdefault(dept.organisation.name, []).append((dept.id, dept.name))
-    form.department.choices = {"": [(0, _("None or not listed"))], **grouped}
+    # Departments grouped under their organisation's name.
+    form.department.choices = [SelectChoice(0, _("None or not listed"))] + [
+        SelectChoice(d.id, d.name, optgroup=d.organisation.name) for d in departments
+    ]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -94,7 +95,9 @@ def register():
     _organisation_choices(form)
     from learn.services.tracks import track_choices
 
-    form.track.choices = [("", _("I will decide later"))] + track_choices()
+    form.track.choices = [SelectChoice("", _("I will decide later"))] + [
+        SelectChoice(key, label) for key, label in track_choices()
+    ]
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
@@ -187,14 +190,15 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 def profile():
     """Your account: language and optional reporting details."""
     form = forms.ProfileForm(obj=current_user)
-    form.locale.choices = [("", _("As my browser asks"))] + [
-        (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
+    form.locale.choices = [SelectChoice("", _("As my browser asks"))] + [
+        SelectChoice(code, LANGUAGE_NAMES.get(code, code))
+        for code in current_app.config["LANGUAGES"]
     ]
-    form.gender.choices = [("", _("Not answered"))] + [
-        (g.value, str(label)) for g, label in GENDER_LABELS.items()
+    form.gender.choices = [SelectChoice("", _("Not answered"))] + [
+        SelectChoice(g.value, str(label)) for g, label in GENDER_LABELS.items()
     ]
-    form.age_band.choices = [("", _("Not answered"))] + [
-        (a.value, str(label)) for a, label in AGE_LABELS.items()
+    form.age_band.choices = [SelectChoice("", _("Not answered"))] + [
+        SelectChoice(a.value, str(label)) for a, label in AGE_LABELS.items()
     ]
     if form.validate_on_submit():
         accounts.update_profile(

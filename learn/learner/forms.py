@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import RadioField, SelectField
+from wtforms import RadioField, SelectChoice, SelectField
 from wtforms.validators import DataRequired
 
 from learn.core.quiz import Question
 
 LENS_CHOICES = [
-    ("track", _l("As my track sets it")),
-    ("on", _l("On")),
-    ("off", _l("Off")),
+    SelectChoice("track", _l("As my track sets it")),
+    SelectChoice("on", _l("On")),
+    SelectChoice("off", _l("Off")),
 ]
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from learn.content.render import render_text
 from learn.core.quiz import Outcome, Step
@@ -86,7 +87,7 @@ def choose_track():
 def settings():
     """Choose your track and turn the gender and age lenses on or off."""
     form = forms.SettingsForm()
-    form.track.choices = tracks.track_choices()
+    form.track.choices = [SelectChoice(key, label) for key, label in tracks.track_choices()]
     current = tracks.current_enrolment(current_user)
     if request.method == "GET":
         if current:
