@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: run test install install-test system-packages bench lint clean
+.PHONY: run test install install-test system-packages bench lint messages clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench: install-test
 lint: install-test
 	$(VENV)/bin/ruff check learn tests bench
 	$(VENV)/bin/ruff format --check learn tests bench
+
+# Re-extract UI strings and compile the catalogues (run after changing any UI text).
+messages: install-test
+	$(PY) scripts/messages.py
 
 clean:
 	rm -rf $(VENV) instance
