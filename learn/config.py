@@ -35,7 +35,7 @@ def port() -> int:
     return int(os.environ.get("PORT", "5000"))
 
 
-def test_database_url() -> str:
+def database_url_for_tests() -> str:
     """Return the database the test suite runs on (in-memory SQLite unless set)."""
     return os.environ.get("LEARN_TEST_DATABASE_URL", "sqlite://")
 
@@ -91,6 +91,12 @@ class Defaults:
     # Content
     CONTENT_ROOT = str(PROJECT_ROOT)
     FOUR_EYES_REVIEW = True
+    #: Largest module image a trainer may upload (PNG or JPEG only).
+    AUTHOR_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+    #: Largest course package (zip) a trainer may upload, and the most it may unpack to.
+    AUTHOR_PACKAGE_MAX_BYTES = 20 * 1024 * 1024
+    AUTHOR_PACKAGE_MAX_UNPACKED_BYTES = 60 * 1024 * 1024
+    AUTHOR_PACKAGE_MAX_FILES = 2000
 
     # Help page contacts: each deployment configures its own (LEARN_HELP_CONTACTS as JSON).
     HELP_CONTACTS: list[dict] = [

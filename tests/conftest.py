@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import MetaData
 from sqlalchemy.pool import StaticPool
 
 from learn import create_app
-from learn.config import test_database_url
+from learn.config import database_url_for_tests
 from learn.extensions import db, limiter
 from learn.models import Department, Organisation, Role, User
 from learn.services import accounts
@@ -26,7 +27,7 @@ PASSWORD = "correct horse battery staple"
 
 def app_config(url: str | None = None, **extra) -> dict:
     """Return the configuration every test app gets."""
-    url = url or test_database_url()
+    url = url or database_url_for_tests()
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -46,6 +47,25 @@ def app_config(url: str | None = None, **extra) -> dict:
         }
     config.update(extra)
     return config
+
+
+def reset_database() -> None:
+    """Start from an empty database: in-memory SQLite is new; a server's schema is remade."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.remove()
+        with db.engine.connect() as connection:
+            # The live-version pointers make the foreign keys circular.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            reflected = MetaData()
+            reflected.reflect(connection)
+            for name in reflected.tables:
+                connection.exec_driver_sql(f'DROP TABLE "{name}"')
+            connection.commit()
+        return
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
 
 
 class FreshContextClient(FlaskClient):
@@ -78,7 +98,7 @@ def make_app():
         ctx = app.app_context()
         ctx.push()
         if db.engine.dialect.name != "sqlite":
-            db.drop_all()
+            reset_database()
         db.create_all()
         made.append((app, ctx))
         return app
@@ -88,7 +108,7 @@ def make_app():
         db.session.remove()
         # In-memory SQLite vanishes with its engine; a real server is emptied.
         if db.engine.dialect.name != "sqlite":
-            db.drop_all()
+            reset_database()
         db.engine.dispose()
         if app.config["RATELIMIT_ENABLED"]:
             limiter.reset()

@@ -9,19 +9,20 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from learn.config import test_database_url
+from learn.config import database_url_for_tests
 from learn.extensions import db
+from tests.conftest import reset_database
 
 MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
 
 
 def test_upgrade_from_empty_matches_the_models(make_app, tmp_path):
-    url = test_database_url()
+    url = database_url_for_tests()
     if url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'migrated.db'}"
     app = make_app(url=url)
     # make_app built the tables from the models; start again from nothing.
-    db.drop_all()
+    reset_database()
     with db.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     upgrade(directory=MIGRATIONS)

@@ -15,9 +15,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from learn import create_app
-from learn.config import test_database_url
+from learn.config import database_url_for_tests
 from learn.extensions import db
-from tests.conftest import DATA, app_config
+from tests.conftest import DATA, app_config, reset_database
 
 CHROMIUM = os.environ.get("LEARN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -64,7 +64,7 @@ class LiveServer:
 @pytest.fixture
 def live_server(tmp_path):
     """Serve a fresh app on a free port; on SQLite the database is a file so threads share it."""
-    url = test_database_url()
+    url = database_url_for_tests()
     if url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'browser.db'}"
     app = create_app(
@@ -76,7 +76,7 @@ def live_server(tmp_path):
     )
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
-            db.drop_all()
+            reset_database()
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
@@ -89,7 +89,7 @@ def live_server(tmp_path):
     with app.app_context():
         db.session.remove()
         if db.engine.dialect.name != "sqlite":
-            db.drop_all()
+            reset_database()
         db.engine.dispose()
 
 

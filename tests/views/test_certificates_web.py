@@ -43,14 +43,14 @@ def test_completing_again_issues_nothing_more(certified):
 
 def test_last_quiz_submitted_twice_at_once_issues_once(make_app, tmp_path):
     """Two threads finish the last module's attempt at the same moment."""
-    from learn.config import test_database_url
+    from learn.config import database_url_for_tests
     from learn.models import Organisation
     from learn.services import accounts, learning, tracks
     from learn.services.catalogue import find_course, import_path
     from tests.conftest import DATA, PASSWORD
     from tests.helpers import pass_module, right_answer
 
-    url = test_database_url()
+    url = database_url_for_tests()
     if url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'race.db'}"
     app = make_app(url=url, CREDENTIAL_KEY_FILE=str(tmp_path / "key.pem"))

@@ -124,9 +124,9 @@ def test_unique_constraint_refuses_a_second_row(app, learner, client):
 @pytest.fixture
 def threaded_app(make_app, tmp_path):
     """An app whose connections are real and separate (a file, on SQLite), for threads."""
-    from learn.config import test_database_url
+    from learn.config import database_url_for_tests
 
-    url = test_database_url()
+    url = database_url_for_tests()
     if url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'threads.db'}"
     return make_app(url=url)
