@@ -59,12 +59,6 @@ class ImportReport:
         return f"{counts['new']} new, {counts['changed']} changed, {unchanged} unchanged"
 
 
-def _latest(model, owner_column, owner_id: int):
-    return db.session.scalar(
-        select(model).where(owner_column == owner_id).order_by(model.number.desc()).limit(1)
-    )
-
-
 def _next_number(model, owner_column, owner_id: int) -> int:
     current = db.session.scalar(select(func.max(model.number)).where(owner_column == owner_id))
     return (current or 0) + 1
@@ -151,13 +145,6 @@ def import_path(root: Path, actor: User | None = None) -> ImportReport:
     :raises ContentErrors: a file has a problem; nothing is written.
     """
     return import_tree(load_tree(root), actor)
-
-
-def _publish(row, version) -> None:
-    """Make ``version`` the live one, superseding the previous live version."""
-    now = utcnow()
-    version.state = VersionState.PUBLISHED
-    version.published_at = now
 
 
 def _import_course(course: CoreCourse, quizzes: dict[str, CoreQuiz], actor: User | None) -> None:
