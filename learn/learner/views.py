@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,19 +26,32 @@ def _fail(exc: LearningError):
     abort(exc.status, description=exc.message)
 
 
+#: Question stems, feedback and explanations come from immutable quiz versions, and the
+#: rendering depends on the text alone: render each text once per process, not per request.
+_render_text = lru_cache(maxsize=4096)(render_text)
+
+
 def _module_or_404(course_slug: str, module_slug: str):
-    course = catalogue.find_course(course_slug)
-    module = catalogue.find_module(course, module_slug) if course else None
+    course, module, _ = _module_and_course_modules(course_slug, module_slug)
+    return course, module
+
+
+def _module_and_course_modules(course_slug: str, module_slug: str):
+    """Return the live course, its live module ``module_slug`` and all its live modules."""
+    found = catalogue.live_modules(course_slug)
+    module = found[1].get(module_slug) if found else None
     if module is None:
         abort(404)
-    return course, module
+    return found[0], module, found[1]
 
 
 def _current_track(course) -> tuple[object, dict | None]:
     """Return the learner's enrolment on ``course`` that is current, and its track."""
     for enrolment in tracks.enrolments(current_user):
         if enrolment.course_id == course.id:
-            return enrolment, course.live_version.track(enrolment.track_slug)
+            return enrolment, catalogue.course_info(course.live_version_id).track(
+                enrolment.track_slug
+            )
     return None, None
 
 
@@ -45,7 +59,7 @@ def _current_track(course) -> tuple[object, dict | None]:
 @login_required
 def home():
     """My learning: current track, progress, next module, due date, attempts, certificates."""
-    progress = [learning.track_progress(current_user, e) for e in tracks.enrolments(current_user)]
+    progress = learning.tracks_progress(current_user, tracks.enrolments(current_user))
     return render_template(
         "learner/home.html",
         progress=progress,
@@ -61,11 +75,13 @@ def catalogue_page():
     courses = []
     for course in catalogue.live_courses():
         modules = catalogue.course_modules(course)
+        infos = catalogue.module_infos([m.live_version_id for m in modules.values()])
+        version = catalogue.course_info(course.live_version_id)
         rows = []
-        for track in course.live_version.tracks:
-            live = [modules[s].live_version for s in track["modules"] if s in modules]
+        for track in version.tracks:
+            live = [infos[modules[s].live_version_id] for s in track["modules"] if s in modules]
             rows.append((track, len(live), sum(v.minutes for v in live)))
-        courses.append((course, rows))
+        courses.append((course, version, rows))
     return render_template("learner/catalogue.html", courses=courses, key=tracks.track_key)
 
 
@@ -111,23 +127,23 @@ def settings():
 @login_required
 def module(course_slug: str, module_slug: str):
     """Read a module: objectives, contents, body with the learner's lenses, sources."""
-    course, module = _module_or_404(course_slug, module_slug)
+    course, module, modules = _module_and_course_modules(course_slug, module_slug)
     enrolment, track = _current_track(course)
     progress = learning.open_module(current_user, module)
     version = learning.module_version(progress)
     lenses = tracks.effective_lenses(current_user, track)
-    body = catalogue.rendered_body(version)
     labels = {k: str(v) for k, v in LENS_LABELS.items()}
+    course_version = catalogue.course_info(course.live_version_id)
     return render_template(
         "learner/module.html",
         course=course,
         module=module,
         version=version,
         progress=progress,
-        body=body.html_for(lenses, labels),
-        toc=body.toc_for(lenses),
-        sources=[course.live_version.source(s) or {"id": s, "title": s} for s in version.sources],
-        neighbours=learning.neighbours(course, track, module.slug),
+        body=version.html_for(lenses, labels),
+        toc=version.body.toc_for(lenses),
+        sources=[course_version.source(s) or {"id": s, "title": s} for s in version.sources],
+        neighbours=learning.neighbours(course, track, module.slug, modules),
         track=track,
         has_update=progress.completed_at is None
         and progress.module_version_id != module.live_version_id,
@@ -139,7 +155,7 @@ def module(course_slug: str, module_slug: str):
 @login_required
 def mark_read(course_slug: str, module_slug: str):
     """Record "I have read this", then go to the quiz."""
-    _, module = _module_or_404(course_slug, module_slug)
+    _course, module = _module_or_404(course_slug, module_slug)
     progress = learning.mark_read(current_user, module)
     if progress.completed_at:
         flash(_("Module complete."), "success")
@@ -151,7 +167,7 @@ def mark_read(course_slug: str, module_slug: str):
 @login_required
 def save_position(course_slug: str, module_slug: str):
     """Remember the section reached (sent by the reading script)."""
-    _, module = _module_or_404(course_slug, module_slug)
+    _course, module = _module_or_404(course_slug, module_slug)
     section = request.form.get("section", "")
     if not section or len(section) > 120:
         abort(400)
@@ -163,7 +179,7 @@ def save_position(course_slug: str, module_slug: str):
 @login_required
 def move_to_latest(course_slug: str, module_slug: str):
     """Move to the newest version of a module the learner had started."""
-    _, module = _module_or_404(course_slug, module_slug)
+    _course, module = _module_or_404(course_slug, module_slug)
     learning.move_to_latest(current_user, module)
     flash(_("You are now reading the latest version of this module."), "success")
     return redirect(url_for("learner.module", course_slug=course_slug, module_slug=module_slug))
@@ -175,15 +191,15 @@ def quiz(course_slug: str, module_slug: str):
     """The quiz's start page: pass mark, questions, attempts so far."""
     course, module = _module_or_404(course_slug, module_slug)
     progress = learning.open_module(current_user, module)
-    version = learning.quiz_version(progress, module)
-    if version is None:
+    quiz = learning.quiz_of(progress, module)
+    if quiz is None:
         abort(404)
     return render_template(
         "learner/quiz.html",
         course=course,
         module=module,
         progress=progress,
-        quiz=catalogue.core_quiz(version),
+        quiz=quiz,
         title=learning.module_version(progress).title,
         attempts=learning.attempts_for(current_user, module),
         open_attempt=learning.open_attempt(current_user, module),
@@ -211,7 +227,7 @@ def _attempt_context(attempt):
         "course": module.course,
         "quiz": learning.attempt_quiz(attempt),
         "title": learning.attempt_title(attempt),
-        "render": render_text,
+        "render": _render_text,
     }
 
 
@@ -268,8 +284,9 @@ def answer(attempt_id: int):
         result = learning.answer_question(current_user, attempt, question_id, given)
     except LearningError as exc:
         _fail(exc)
+    # attempt_id from the URL: the attempt was expired by the commit, reading it would reload.
     return redirect(
-        url_for("learner.feedback", attempt_id=attempt.id, question_id=result.question.id)
+        url_for("learner.feedback", attempt_id=attempt_id, question_id=result.question.id)
     )
 
 

@@ -164,3 +164,15 @@ def test_module_complete_needs_both_read_and_passed(app, make_user, demo_course)
     assert progress.passed_at is not None and progress.completed_at is None
     learning.mark_read(user, module)
     assert learning.module_progress(user, module).completed_at is not None
+
+
+def test_move_to_latest_through_the_page(client, auth, make_user, demo_course, tmp_path):
+    auth.login(make_user())
+    client.post("/learning/track", data={"track": "demo/buyers"})
+    module_html(client)
+    _publish_new_intro(tmp_path)
+    assert "has been updated since you started it" in module_html(client)
+    response = client.post("/courses/demo/modules/intro/update")
+    assert response.status_code == 302
+    html = module_html(client)
+    assert "An added sentence." in html and "has been updated" not in html
