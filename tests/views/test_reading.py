@@ -54,7 +54,9 @@ def test_lens_tagged_questions_are_drawn_only_with_the_lens(app, make_user, demo
     tracks.choose_track(user, "demo/buyers")
     course = find_course("demo")
     module = find_module(course, "red-flags")
-    quiz = learning.core_quiz(module.live_quiz_version)
+    from learn.services.catalogue import core_quiz
+
+    quiz = core_quiz(module.live_quiz_version)
     tagged = {q.id for q in quiz.questions if q.lenses}
     assert tagged, "the demo quiz should have a lens-tagged question"
     tracks.set_lenses(user, gender=False, age=False)
