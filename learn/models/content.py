@@ -41,6 +41,25 @@ def _state_column() -> Mapped[VersionState]:
     )
 
 
+class ReviewMixin:
+    """Who changed, submitted and reviewed a draft version, and what they said."""
+
+    #: The last person who saved the draft (drafts are edited in place until submitted).
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The author's summary of what changed, shown to the reviewer and in the history.
+    change_note: Mapped[str | None] = mapped_column(Text)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who approved (and so published) or rejected the version.
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    #: The version number this one was made from (the live one when the draft began, or the
+    #: version rolled back to); None for a first version or an import.
+    based_on: Mapped[int | None] = mapped_column(Integer)
+
+
 class Course(db.Model):
     """A course's identity; its content lives in ``CourseVersion``."""
 
@@ -60,7 +79,7 @@ class Course(db.Model):
         return f"<Course {self.slug}>"
 
 
-class CourseVersion(db.Model):
+class CourseVersion(ReviewMixin, db.Model):
     """One version of ``course.yml``: title, summary, sources and tracks."""
 
     __tablename__ = "course_versions"
@@ -123,7 +142,7 @@ class Module(db.Model):
         return f"<Module {self.slug}>"
 
 
-class ModuleVersion(db.Model):
+class ModuleVersion(ReviewMixin, db.Model):
     """One version of a module file, with its body rendered and sanitised once."""
 
     __tablename__ = "module_versions"
@@ -154,7 +173,7 @@ class ModuleVersion(db.Model):
         return f"<ModuleVersion {self.module_id} v{self.number} {self.state}>"
 
 
-class QuizVersion(db.Model):
+class QuizVersion(ReviewMixin, db.Model):
     """One version of a module's quiz file; questions are parsed from ``source_text``."""
 
     __tablename__ = "quiz_versions"

@@ -1,0 +1,1 @@
+"""Module images, served to learners once published and to trainers always."""
