@@ -92,37 +92,31 @@ class RegisterForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice."""
+
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 12 characters."),
+        validators=[DataRequired(_l("Enter a new password.")), StrongPassword(None)],
+    )
+    confirm = PasswordField(
+        _l("Confirm new password"),
+        validators=[
+            DataRequired(_l("Enter your new password again.")),
+            EqualTo("password", _l("The passwords do not match.")),
+        ],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
-    password = PasswordField(
-        _l("New password"),
-        description=_l("At least 12 characters."),
-        validators=[DataRequired(_l("Enter a new password.")), StrongPassword(None)],
-    )
-    confirm = PasswordField(
-        _l("Confirm new password"),
-        validators=[
-            DataRequired(_l("Enter your new password again.")),
-            EqualTo("password", _l("The passwords do not match.")),
-        ],
-    )
 
 
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        description=_l("At least 12 characters."),
-        validators=[DataRequired(_l("Enter a new password.")), StrongPassword(None)],
-    )
-    confirm = PasswordField(
-        _l("Confirm new password"),
-        validators=[
-            DataRequired(_l("Enter your new password again.")),
-            EqualTo("password", _l("The passwords do not match.")),
-        ],
-    )
+class ResetPasswordForm(NewPasswordForm):
+    """Set a password through a one-time link."""
 
 
 class ProfileForm(FlaskForm):
