@@ -138,11 +138,13 @@ def ensure_admin_command() -> None:
 
 def register_commands(app) -> None:
     """Attach the command groups to the app's CLI."""
-    from learn.commands import certificates, content
+    from learn.commands import certificates, content, demo, people
 
+    for command in people.user_commands:
+        users.add_command(command)
     app.cli.add_command(users)
     app.cli.add_command(ensure_admin_command)
-    for module in (content, certificates):
+    for module in (content, certificates, people, demo):
         for command in module.commands:
             app.cli.add_command(command)
 

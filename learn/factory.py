@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import Flask, request
@@ -80,6 +80,60 @@ def _init_extensions(app: Flask) -> None:
     from learn.services.accounts import load_session_user
 
     login_manager.user_loader(load_session_user)
+    _install_page_gettext(app)
+
+
+def _install_page_gettext(app: Flask) -> None:
+    """Let templates find the request's translations once, not once per string.
+
+    Flask-Babel's template callables look the translations up again for every string (a
+    chain of context lookups each time), and a page has up to a hundred strings. Here the
+    translations are kept beside Flask-Babel's own per-request state for the locale they
+    were found for, so a changed locale (``force_locale``, ``refresh``) finds them afresh.
+    """
+    from flask import g
+    from flask_babel import get_translations
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    def translations():
+        state = g.get("_flask_babel")
+        kept = getattr(state, "learn_translations", None) if state is not None else None
+        if kept is not None and kept[0] is getattr(state, "babel_locale", None):
+            return kept[1]
+        found = get_translations()
+        state = g.get("_flask_babel")
+        if state is not None:
+            state.learn_translations = (getattr(state, "babel_locale", None), found)
+        return found
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
+
+    # ``_()`` and ``ngettext()`` as Jinja's "new style" gettext makes them (translate, mark
+    # safe under autoescape, then %-format with escaping), without its two extra layers of
+    # context calls per string.
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = translations().ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = translations().ungettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
 
 
 @event.listens_for(Engine, "connect")
@@ -136,12 +190,23 @@ def _file_hash(path: str, mtime: float) -> str:
 def _register_template_helpers(app: Flask) -> None:
     """Give static URLs a content hash so they can be cached for a year."""
 
+    #: filename -> content hash (None: no such file). Static files do not change under a
+    #: running server, so each is looked at once; in debug mode every time, for editing.
+    versions: dict[str, str | None] = {}
+
     @app.url_defaults
     def _static_version(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
-            path = os.path.join(app.static_folder or "", values["filename"])
-            if os.path.isfile(path):
-                values["v"] = _file_hash(path, os.path.getmtime(path))
+            filename = values["filename"]
+            version = versions.get(filename, "") if not app.debug else ""
+            if version == "":
+                path = os.path.join(app.static_folder or "", filename)
+                version = (
+                    _file_hash(path, os.path.getmtime(path)) if os.path.isfile(path) else None
+                )
+                versions[filename] = version
+            if version:
+                values["v"] = version
 
     @app.after_request
     def _cache_static(response):
@@ -159,7 +224,13 @@ def _register_template_helpers(app: Flask) -> None:
     def current_locale_code() -> str:
         return str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
 
-    app.jinja_env.filters["format_date"] = lambda value: format_date(value, "d MMMM yyyy")
+    # The same few dates come back on every page; the text depends on the date and the
+    # locale alone (the time zone is the app's), so each is formatted once per process.
+    @lru_cache(maxsize=4096)
+    def _format_date(value, locale: str) -> str:
+        return format_date(value, "d MMMM yyyy")
+
+    app.jinja_env.filters["format_date"] = lambda value: _format_date(value, current_locale_code())
     app.jinja_env.globals.update(has_endpoint=has_endpoint, current_locale_code=current_locale_code)
 
     @app.context_processor

@@ -128,8 +128,8 @@ def settings():
 def module(course_slug: str, module_slug: str):
     """Read a module: objectives, contents, body with the learner's lenses, sources."""
     course, module, modules = _module_and_course_modules(course_slug, module_slug)
-    enrolment, track = _current_track(course)
-    progress = learning.open_module(current_user, module)
+    track = learning.current_track(current_user, course)
+    progress, open_attempt_id = learning.open_module_and_attempt(current_user, module)
     version = learning.module_version(progress)
     lenses = tracks.effective_lenses(current_user, track)
     labels = {k: str(v) for k, v in LENS_LABELS.items()}
@@ -147,7 +147,7 @@ def module(course_slug: str, module_slug: str):
         track=track,
         has_update=progress.completed_at is None
         and progress.module_version_id != module.live_version_id,
-        attempt=learning.open_attempt(current_user, module),
+        attempt=open_attempt_id,
     )
 
 

@@ -1,29 +1,52 @@
 """Typed models; importing this package registers every table."""
 
+from learn.models.api import ApiToken
 from learn.models.audit import AuditEvent
 from learn.models.certificate import Certificate
-from learn.models.content import Course, CourseVersion, Module, ModuleVersion, QuizVersion, VersionState
+from learn.models.content import (
+    Course,
+    CourseVersion,
+    Module,
+    ModuleVersion,
+    QuizVersion,
+    VersionState,
+)
 from learn.models.learning import (
     Assignment,
     AttemptAnswer,
     Enrolment,
     ModuleProgress,
     QuizAttempt,
+    QuizTally,
     TrackCompletion,
 )
-from learn.models.user import AgeBand, Department, Gender, Organisation, PasswordReset, Role, User
+from learn.models.media import ContentPackage, ModuleImage
+from learn.models.user import (
+    AgeBand,
+    Department,
+    Gender,
+    Organisation,
+    PasswordReset,
+    PeopleImport,
+    Role,
+    User,
+)
 
 __all__ = [
+    "ApiToken",
     "Assignment",
     "AttemptAnswer",
     "Certificate",
+    "ContentPackage",
     "Course",
     "CourseVersion",
     "Enrolment",
     "Module",
+    "ModuleImage",
     "ModuleProgress",
     "ModuleVersion",
     "QuizAttempt",
+    "QuizTally",
     "QuizVersion",
     "TrackCompletion",
     "VersionState",
@@ -33,6 +56,7 @@ __all__ = [
     "Gender",
     "Organisation",
     "PasswordReset",
+    "PeopleImport",
     "Role",
     "User",
 ]

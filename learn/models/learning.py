@@ -27,10 +27,27 @@ class Enrolment(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "course_id", "track_slug"),
         Index("ix_enrolments_course_track", "course_id", "track_slug"),
+        #: "Overdue" and "completed" filters look up each person's enrolments by state.
+        Index("ix_enrolments_user_state", "user_id", "completed_at", "due_on"),
+        #: The dashboard's GROUP BY reads only this index (a covering index).
+        Index(
+            "ix_enrolments_report",
+            "organisation_id",
+            "department_id",
+            "course_id",
+            "track_slug",
+            "completed_at",
+            "due_on",
+            "started_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The person's organisation and department, copied here so reports group enrolments
+    #: without joining people (kept in step when a person moves department).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
     track_slug: Mapped[str] = mapped_column(String(80))
     #: "self" when the learner chose it; "admin" when assigned.
@@ -39,6 +56,7 @@ class Enrolment(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     #: The learner's current track is their latest-chosen active enrolment.
     chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the learner first opened a module of this track (set by learn.services.tracks).
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
@@ -102,6 +120,16 @@ class QuizAttempt(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "module_id", "number"),
         Index("ix_quiz_attempts_quiz_version_submitted", "quiz_version_id", "submitted_at"),
+        #: The quiz report's GROUP BY reads only this index (a covering index).
+        Index(
+            "ix_quiz_attempts_report",
+            "module_id",
+            "submitted_at",
+            "score",
+            "passed",
+            "number",
+            "user_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,3 +199,30 @@ class TrackCompletion(db.Model):
 
     def __repr__(self) -> str:
         return f"<TrackCompletion user={self.user_id} {self.track_slug}>"
+
+
+class QuizTally(db.Model):
+    """Running totals of finished quiz attempts, per module and organisation, up to a moment.
+
+    The quiz report adds the attempts finished since ``up_to`` to these totals, so it never
+    reads a million attempts per request; the totals move forward as the report is used
+    (see :func:`learn.services.reports.quiz_report`). Finished attempts never change, so
+    totals once counted stay right.
+    """
+
+    __tablename__ = "quiz_tallies"
+    __table_args__ = (UniqueConstraint("module_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    #: Finished attempts counted: those submitted before this moment.
+    up_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: First attempts (number 1) finished: the people who have taken the quiz.
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<QuizTally module={self.module_id} org={self.organisation_id}>"

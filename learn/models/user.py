@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learn.extensions import db
@@ -81,6 +81,14 @@ class User(UserMixin, db.Model):
     """A person with an account."""
 
     __tablename__ = "users"
+    #: Reports filter and group people by organisation and department, and list them by name.
+    __table_args__ = (
+        Index("ix_users_org_dept", "organisation_id", "department_id"),
+        Index("ix_users_org_name", "organisation_id", "name"),
+        Index("ix_users_name", "name"),
+        #: The reach report counts people by gender and age band.
+        Index("ix_users_gender_age", "gender", "age_band"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased; unique across the platform.
@@ -147,3 +155,27 @@ class PasswordReset(db.Model):
 
     def __repr__(self) -> str:
         return f"<PasswordReset {self.id} user={self.user_id}>"
+
+
+class PeopleImport(db.Model):
+    """An uploaded CSV of people, parsed and checked, waiting for the admin to confirm it.
+
+    The parsed rows live here between the preview and the confirmation, so no server
+    holds state of its own; a confirmed or abandoned import can be deleted at any time.
+    """
+
+    __tablename__ = "people_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The organisation the uploader administers; None for a platform admin.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    #: [{"line": 2, "values": {...}, "errors": ["..."]}] in file order.
+    rows: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the rows were imported; a confirmed import cannot be confirmed again.
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<PeopleImport {self.id} {self.filename!r}>"

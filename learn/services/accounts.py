@@ -80,6 +80,11 @@ def create_user(account: NewAccount, *, commit: bool = True) -> User:
         session_token=secrets.token_hex(16),
     )
     db.session.add(user)
+    db.session.flush()
+    # People who join an organisation or department get the tracks assigned to it.
+    from learn.services.assignments import apply_inherited_assignments
+
+    apply_inherited_assignments(user)
     if commit:
         db.session.commit()
         logger.info("user created id=%s role=%s", user.id, user.role)
@@ -118,10 +123,10 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_password_reset(user: User, created_by: User | None) -> str:
-    """Create a one-time reset token for ``user``; return the token (stored only hashed)."""
+def new_password_reset(user: User, created_by: User | None, *, hours: int | None = None) -> str:
+    """Add a one-time reset token for ``user`` without committing; return the token."""
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    hours = hours or current_app.config["PASSWORD_RESET_HOURS"]
     db.session.add(
         PasswordReset(
             user_id=user.id,
@@ -130,6 +135,12 @@ def issue_password_reset(user: User, created_by: User | None) -> str:
             expires_at=utcnow() + timedelta(hours=hours),
         )
     )
+    return token
+
+
+def issue_password_reset(user: User, created_by: User | None) -> str:
+    """Create a one-time reset token for ``user``; return the token (stored only hashed)."""
+    token = new_password_reset(user, created_by)
     db.session.add(
         AuditEvent(
             actor_id=created_by.id if created_by else None,

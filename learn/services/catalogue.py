@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from learn.content.loader import load_tree, parse_course_text, parse_quiz_text
 from learn.content.render import RenderedBody, render_body
@@ -296,7 +299,7 @@ def live_courses() -> list[Course]:
     rows = db.session.scalars(
         select(Course).where(Course.live_version_id.is_not(None)).order_by(Course.slug)
     ).all()
-    return sorted(rows, key=lambda c: c.live_version.title)
+    return sorted(rows, key=lambda c: course_info(c.live_version_id).title)
 
 
 def find_course(slug: str) -> Course | None:
@@ -317,9 +320,216 @@ def find_module(course: Course, slug: str) -> Module | None:
     )
 
 
+# Statements the learner pages run on every request are built once: building a statement
+# and its cache key costs more than running it.
+_COURSE_MODULES = select(Module).where(
+    Module.course_id == bindparam("course_id"), Module.live_version_id.is_not(None)
+)
+_LIVE_MODULES = (
+    select(Course, Module)
+    .join(Module, Module.course_id == Course.id)
+    .where(
+        Course.slug == bindparam("slug"),
+        Course.live_version_id.is_not(None),
+        Module.live_version_id.is_not(None),
+    )
+)
+
+
 def course_modules(course: Course) -> dict[str, Module]:
     """Return the live modules of ``course`` by slug (one query)."""
-    rows = db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.live_version_id.is_not(None))
-    ).all()
+    rows = db.session.scalars(_COURSE_MODULES, {"course_id": course.id}).all()
     return {m.slug: m for m in rows}
+
+
+def live_modules(course_slug: str) -> tuple[Course, dict[str, Module]] | None:
+    """Return the live course ``course_slug`` and its live modules by slug (one query)."""
+    rows = db.session.execute(_LIVE_MODULES, {"slug": course_slug}).all()
+    if not rows:
+        return None
+    return rows[0][0], {module.slug: module for _, module in rows}
+
+
+# --- what learner pages show of a version, kept per process ------------------------------
+#
+# A published version never changes: an edit, an import or a rollback writes a new one. So
+# what the learner pages show of a version is read once per process, keyed by the version's
+# id, and its big text columns are not read again on every request. Drafts, which are edited
+# in place, are never kept. Which version is live is still read from the small identity
+# rows (courses, modules, progress) on every request, so a publish reaches every worker at
+# once: there is nothing to invalidate.
+
+_KEPT_STATES = (VersionState.PUBLISHED, VersionState.SUPERSEDED)
+
+
+class _Kept:
+    """A bounded map from version id to what was read from it (least recently used goes)."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict = OrderedDict()
+        self._size = size
+
+    def get(self, key):
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key, value, state: VersionState) -> None:
+        if state not in _KEPT_STATES:
+            return
+        self._items[key] = value
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    """What learner pages show of one course version. Treat ``tracks`` as read-only."""
+
+    id: int
+    number: int
+    title: str
+    summary: str
+    #: [{"slug", "title", "audience", "lenses", "certificate_validity_months", "modules"}]
+    tracks: list
+    sources: list
+
+    def track(self, slug: str) -> dict | None:
+        """Return the track called ``slug`` in this version, or None."""
+        return next((t for t in self.tracks if t["slug"] == slug), None)
+
+    def source(self, source_id: str) -> dict | None:
+        """Return the source ``source_id`` listed by this version, or None."""
+        return next((s for s in self.sources if s["id"] == source_id), None)
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """What learner pages show of one module version, its body already parsed."""
+
+    id: int
+    module_id: int
+    number: int
+    position: int
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    sources: tuple[str, ...]
+    content_note: str | None
+    body: RenderedBody
+    #: Body HTML by (lenses, lens labels): the same few combinations come back all day.
+    _html: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def html_for(self, lenses: frozenset[str], labels: dict[str, str]):
+        """Return the body for a learner with ``lenses`` on (see ``RenderedBody.html_for``)."""
+        key = (lenses, tuple(sorted(labels.items())))
+        html = self._html.get(key)
+        if html is None:
+            html = self._html[key] = self.body.html_for(lenses, labels)
+        return html
+
+
+#: One set of maps per database engine: ids are only unique within one database (the test
+#: suite makes a fresh one per test).
+_kept_by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SIZES = {"course": 64, "module": 1024, "quiz": 1024}
+
+
+def _kept(kind: str) -> _Kept:
+    maps = _kept_by_engine.get(db.engine)
+    if maps is None:
+        maps = _kept_by_engine[db.engine] = {k: _Kept(n) for k, n in _SIZES.items()}
+    return maps[kind]
+
+
+def course_info(version_id: int) -> CourseInfo | None:
+    """Return what learner pages show of course version ``version_id`` (cached)."""
+    info = _kept("course").get(version_id)
+    if info is not None:
+        return info
+    row = db.session.execute(
+        select(
+            CourseVersion.number,
+            CourseVersion.title,
+            CourseVersion.summary,
+            CourseVersion.tracks,
+            CourseVersion.sources,
+            CourseVersion.state,
+        ).where(CourseVersion.id == version_id)
+    ).first()
+    if row is None:
+        return None
+    info = CourseInfo(version_id, row.number, row.title, row.summary, row.tracks, row.sources)
+    _kept("course").put(version_id, info, row.state)
+    return info
+
+
+def module_infos(version_ids: Iterable[int]) -> dict[int, ModuleInfo]:
+    """Return what learner pages show of each module version (cached; one query for misses)."""
+    kept = _kept("module")
+    found: dict[int, ModuleInfo] = {}
+    missing = set()
+    for version_id in version_ids:
+        info = kept.get(version_id)
+        if info is None:
+            missing.add(version_id)
+        else:
+            found[version_id] = info
+    if missing:
+        rows = db.session.execute(
+            select(
+                ModuleVersion.id,
+                ModuleVersion.module_id,
+                ModuleVersion.number,
+                ModuleVersion.position,
+                ModuleVersion.title,
+                ModuleVersion.minutes,
+                ModuleVersion.objectives,
+                ModuleVersion.sources,
+                ModuleVersion.content_note,
+                ModuleVersion.body_rendered,
+                ModuleVersion.state,
+            ).where(ModuleVersion.id.in_(missing))
+        ).all()
+        for row in rows:
+            info = ModuleInfo(
+                row.id,
+                row.module_id,
+                row.number,
+                row.position,
+                row.title,
+                row.minutes,
+                tuple(row.objectives),
+                tuple(row.sources),
+                row.content_note,
+                RenderedBody.from_json(row.body_rendered),
+            )
+            kept.put(row.id, info, row.state)
+            found[row.id] = info
+    return found
+
+
+def module_info(version_id: int) -> ModuleInfo | None:
+    """Return what learner pages show of module version ``version_id`` (cached)."""
+    return module_infos((version_id,)).get(version_id)
+
+
+def quiz_for(version_id: int) -> CoreQuiz | None:
+    """Return the parsed quiz of quiz version ``version_id`` (cached, text read on a miss)."""
+    kept = _kept("quiz")
+    quiz = kept.get(version_id)
+    if quiz is not None:
+        return quiz
+    row = db.session.execute(
+        select(QuizVersion.source_text, QuizVersion.state, Module.slug, Course.slug)
+        .join(Module, Module.id == QuizVersion.module_id)
+        .join(Course, Course.id == Module.course_id)
+        .where(QuizVersion.id == version_id)
+    ).first()
+    if row is None:
+        return None
+    text, state, module_slug, course_slug = row
+    quiz = _parse_quiz(version_id, text, f"quizzes/{course_slug}/{module_slug}.yml", module_slug)
+    kept.put(version_id, quiz, state)
+    return quiz

@@ -7,8 +7,9 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from learn.core import quiz as quiz_rules
 from learn.core.errors import QuizError
@@ -20,7 +21,6 @@ from learn.models import (
     Enrolment,
     Module,
     ModuleProgress,
-    ModuleVersion,
     QuizAttempt,
     QuizVersion,
     TrackCompletion,
@@ -28,10 +28,27 @@ from learn.models import (
 )
 from learn.models.base import utcnow
 from learn.services import events
-from learn.services.catalogue import core_quiz, course_modules
+from learn.services.catalogue import (
+    ModuleInfo,
+    course_info,
+    course_modules,
+    module_info,
+    module_infos,
+    quiz_for,
+)
 from learn.services.tracks import effective_lenses
 
 logger = logging.getLogger(__name__)
+
+
+def _key(row) -> int:
+    """Return a stored row's primary key without loading it.
+
+    A commit expires every object in the session, and reading even ``id`` of an expired
+    object reloads its whole row; the write path commits several times per request.
+    """
+    identity = inspect(row).identity
+    return identity[0] if identity else row.id
 
 
 class LearningError(Exception):
@@ -73,6 +90,8 @@ class TrackProgress:
     track: dict
     modules: tuple[ModuleStatus, ...]
     completion: TrackCompletion | None
+    #: The title of the course's live version.
+    course_title: str = ""
 
     @property
     def done(self) -> int:
@@ -100,66 +119,140 @@ class TrackProgress:
         return due is not None and self.completion is None and due < today
 
 
+# Statements the learner pages run on every request are built once: building a statement
+# and its cache key costs more than running it.
+_COURSES_MODULES = (
+    select(Course, Module)
+    .join(Module, Module.course_id == Course.id)
+    .where(Course.id.in_(bindparam("ids", expanding=True)), Module.live_version_id.is_not(None))
+)
+_PROGRESS_IN = select(ModuleProgress).where(
+    ModuleProgress.user_id == bindparam("user_id"),
+    ModuleProgress.module_id.in_(bindparam("ids", expanding=True)),
+)
+_COMPLETIONS_IN = select(TrackCompletion).where(
+    TrackCompletion.user_id == bindparam("user_id"),
+    TrackCompletion.course_id.in_(bindparam("ids", expanding=True)),
+)
+_PROGRESS = select(ModuleProgress).where(
+    ModuleProgress.user_id == bindparam("user_id"),
+    ModuleProgress.module_id == bindparam("module_id"),
+)
+_OPEN_ATTEMPT = select(QuizAttempt).where(
+    QuizAttempt.user_id == bindparam("user_id"),
+    QuizAttempt.module_id == bindparam("module_id"),
+    QuizAttempt.submitted_at.is_(None),
+)
+_PROGRESS_AND_OPEN_ATTEMPT = (
+    select(ModuleProgress, QuizAttempt.id)
+    .outerjoin(
+        QuizAttempt,
+        and_(
+            QuizAttempt.user_id == ModuleProgress.user_id,
+            QuizAttempt.module_id == ModuleProgress.module_id,
+            QuizAttempt.submitted_at.is_(None),
+        ),
+    )
+    .where(
+        ModuleProgress.user_id == bindparam("user_id"),
+        ModuleProgress.module_id == bindparam("module_id"),
+    )
+    .limit(1)
+)
+_SCORED_ANSWERS = select(AttemptAnswer.points, AttemptAnswer.max_points).where(
+    AttemptAnswer.attempt_id == bindparam("attempt_id"), AttemptAnswer.points.is_not(None)
+)
+#: One question's answers (the steps of a branching scenario), without loading the others.
+_QUESTION_ANSWERS = (
+    select(AttemptAnswer.answer, AttemptAnswer.points, AttemptAnswer.max_points)
+    .where(
+        AttemptAnswer.attempt_id == bindparam("attempt_id"),
+        AttemptAnswer.question_id == bindparam("question_id"),
+    )
+    .order_by(AttemptAnswer.step)
+)
+_DONE_QUESTIONS = select(AttemptAnswer.question_id).where(
+    AttemptAnswer.attempt_id == bindparam("attempt_id"), AttemptAnswer.points.is_not(None)
+)
+_CURRENT_TRACK = (
+    select(Enrolment.track_slug)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+    .order_by(Enrolment.chosen_at.desc(), Enrolment.id.desc())
+    .limit(1)
+)
+
+
 def track_progress(user: User, enrolment: Enrolment) -> TrackProgress:
-    """Return the learner's progress on ``enrolment``'s track (three queries in all)."""
-    course = enrolment.course
-    version = course.live_version
-    track = version.track(enrolment.track_slug) or {
-        "slug": enrolment.track_slug,
-        "title": enrolment.track_slug,
-        "modules": [],
-        "lenses": [],
-    }
-    modules = course_modules(course)
-    ids = [modules[s].id for s in track["modules"] if s in modules]
+    """Return the learner's progress on ``enrolment``'s track."""
+    return tracks_progress(user, [enrolment])[0]
+
+
+def tracks_progress(user: User, enrolments: list[Enrolment]) -> list[TrackProgress]:
+    """Return the learner's progress on each of ``enrolments``, in order.
+
+    Three queries whatever the number of tracks: the courses with their live modules, the
+    learner's progress rows and completions; version titles come from the per-process cache.
+    """
+    if not enrolments:
+        return []
+    courses: dict[int, Course] = {}
+    modules_of: dict[int, dict[str, Module]] = {e.course_id: {} for e in enrolments}
+    for course, module in db.session.execute(_COURSES_MODULES, {"ids": list(modules_of)}):
+        courses[course.id] = course
+        modules_of[course.id][module.slug] = module
+    for enrolment in enrolments:
+        if enrolment.course_id not in courses:  # a course without live modules
+            courses[enrolment.course_id] = enrolment.course
+    ids = [m.id for modules in modules_of.values() for m in modules.values()]
     progress = {
         p.module_id: p
-        for p in db.session.scalars(
-            select(ModuleProgress).where(
-                ModuleProgress.user_id == user.id, ModuleProgress.module_id.in_(ids)
-            )
-        )
+        for p in db.session.scalars(_PROGRESS_IN, {"user_id": _key(user), "ids": ids})
     }
-    versions = {
-        v.id: v
-        for v in db.session.scalars(
-            select(ModuleVersion).where(
-                ModuleVersion.id.in_(
-                    [m.live_version_id for m in modules.values()]
-                    + [p.module_version_id for p in progress.values()]
+    completions = {
+        (c.course_id, c.track_slug): c
+        for c in db.session.scalars(_COMPLETIONS_IN, {"user_id": _key(user), "ids": list(courses)})
+    }
+    infos = module_infos(
+        [m.live_version_id for modules in modules_of.values() for m in modules.values()]
+        + [p.module_version_id for p in progress.values()]
+    )
+    found = []
+    for enrolment in enrolments:
+        course = courses[enrolment.course_id]
+        version = course_info(course.live_version_id)
+        track = version.track(enrolment.track_slug) or {
+            "slug": enrolment.track_slug,
+            "title": enrolment.track_slug,
+            "modules": [],
+            "lenses": [],
+        }
+        modules = modules_of[enrolment.course_id]
+        statuses = []
+        for slug in track["modules"]:
+            module = modules.get(slug)
+            if module is None:
+                continue
+            p = progress.get(module.id)
+            shown = infos[p.module_version_id] if p else infos[module.live_version_id]
+            statuses.append(
+                ModuleStatus(
+                    slug=slug,
+                    title=shown.title,
+                    minutes=shown.minutes,
+                    is_read=bool(p and p.read_at),
+                    is_passed=bool(p and p.passed_at),
+                    is_complete=bool(p and p.completed_at),
+                    best_score=p.best_score if p else None,
+                    has_update=bool(
+                        p and not p.completed_at and p.module_version_id != module.live_version_id
+                    ),
                 )
             )
+        completion = completions.get((course.id, enrolment.track_slug))
+        found.append(
+            TrackProgress(enrolment, course, track, tuple(statuses), completion, version.title)
         )
-    }
-    statuses = []
-    for slug in track["modules"]:
-        module = modules.get(slug)
-        if module is None:
-            continue
-        p = progress.get(module.id)
-        shown = versions[p.module_version_id] if p else versions[module.live_version_id]
-        statuses.append(
-            ModuleStatus(
-                slug=slug,
-                title=shown.title,
-                minutes=shown.minutes,
-                is_read=bool(p and p.read_at),
-                is_passed=bool(p and p.passed_at),
-                is_complete=bool(p and p.completed_at),
-                best_score=p.best_score if p else None,
-                has_update=bool(
-                    p and not p.completed_at and p.module_version_id != module.live_version_id
-                ),
-            )
-        )
-    completion = db.session.scalar(
-        select(TrackCompletion).where(
-            TrackCompletion.user_id == user.id,
-            TrackCompletion.course_id == course.id,
-            TrackCompletion.track_slug == enrolment.track_slug,
-        )
-    )
-    return TrackProgress(enrolment, course, track, tuple(statuses), completion)
+    return found
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -167,11 +260,7 @@ def track_progress(user: User, enrolment: Enrolment) -> TrackProgress:
 
 def module_progress(user: User, module: Module) -> ModuleProgress | None:
     """Return the learner's progress row for ``module``, or None if never opened."""
-    return db.session.scalar(
-        select(ModuleProgress).where(
-            ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id
-        )
-    )
+    return db.session.scalar(_PROGRESS, {"user_id": user.id, "module_id": module.id})
 
 
 def open_module(user: User, module: Module) -> ModuleProgress:
@@ -202,7 +291,7 @@ def mark_read(user: User, module: Module) -> ModuleProgress:
     if progress.read_at is None:
         progress.read_at = utcnow()
         db.session.commit()
-        logger.info("module read user=%s module=%s", user.id, module.id)
+        logger.info("module read user=%s module=%s", _key(user), _key(module))
         _complete_module(user, module, progress)
     return progress
 
@@ -242,13 +331,26 @@ def attempts_for(user: User, module: Module) -> list[QuizAttempt]:
 
 def open_attempt(user: User, module: Module) -> QuizAttempt | None:
     """Return the learner's unfinished attempt at ``module``'s quiz, if any."""
-    return db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.user_id == user.id,
-            QuizAttempt.module_id == module.id,
-            QuizAttempt.submitted_at.is_(None),
-        )
-    )
+    return db.session.scalar(_OPEN_ATTEMPT, {"user_id": user.id, "module_id": module.id})
+
+
+def open_module_and_attempt(user: User, module: Module) -> tuple[ModuleProgress, int | None]:
+    """Return ``open_module``'s progress and the id of the learner's unfinished attempt.
+
+    One query once the module has been opened (an attempt needs an opened module).
+    """
+    row = db.session.execute(
+        _PROGRESS_AND_OPEN_ATTEMPT, {"user_id": user.id, "module_id": module.id}
+    ).first()
+    if row is None:
+        return open_module(user, module), None
+    return row[0], row[1]
+
+
+def current_track(user: User, course: Course) -> dict | None:
+    """Return the track of the learner's current (latest chosen) enrolment on ``course``."""
+    slug = db.session.scalar(_CURRENT_TRACK, {"user_id": user.id, "course_id": course.id})
+    return course_info(course.live_version_id).track(slug) if slug else None
 
 
 def start_attempt(
@@ -261,10 +363,9 @@ def start_attempt(
     progress = open_module(user, module)
     if progress.quiz_version_id is None:
         progress.quiz_version_id = module.live_quiz_version_id
-    version = db.session.get(QuizVersion, progress.quiz_version_id)
-    if version is None:
+    quiz = quiz_for(progress.quiz_version_id) if progress.quiz_version_id else None
+    if quiz is None:
         raise LearningError("This module has no quiz yet.", 404)
-    quiz = core_quiz(version)
     made = db.session.scalar(
         select(func.count(QuizAttempt.id)).where(
             QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id
@@ -272,14 +373,18 @@ def start_attempt(
     )
     if not quiz_rules.has_attempts_left(quiz, made):
         raise LearningError("You have used all the attempts this quiz allows.", 409)
-    track = enrolment.course.live_version.track(enrolment.track_slug) if enrolment else None
+    track = (
+        course_info(enrolment.course.live_version_id).track(enrolment.track_slug)
+        if enrolment
+        else None
+    )
     lenses = effective_lenses(user, track)
     rng = rng or random.Random()
     drawn = quiz_rules.draw_questions(quiz, lenses, track["slug"] if track else None, rng)
     attempt = QuizAttempt(
         user_id=user.id,
         module_id=module.id,
-        quiz_version_id=version.id,
+        quiz_version_id=progress.quiz_version_id,
         number=made + 1,
         track_slug=track["slug"] if track else None,
         question_ids=[q.id for q in drawn],
@@ -296,13 +401,13 @@ def start_attempt(
         if existing is None:
             raise
         return existing
-    logger.info("attempt started user=%s module=%s number=%s", user.id, module.id, attempt.number)
+    logger.info("attempt started user=%s module=%s number=%s", _key(user), _key(module), made + 1)
     return attempt
 
 
 def attempt_quiz(attempt: QuizAttempt):
     """Return the core quiz an attempt is on."""
-    return core_quiz(db.session.get(QuizVersion, attempt.quiz_version_id))
+    return quiz_for(attempt.quiz_version_id)
 
 
 def get_attempt(user: User, attempt_id: int) -> QuizAttempt:
@@ -366,7 +471,9 @@ def answer_question(
         raise LearningError("That question is not part of this attempt.", 400)
     quiz = attempt_quiz(attempt)
     question = quiz.question(question_id)
-    rows = answers_by_question(attempt).get(question_id, [])
+    rows = db.session.execute(
+        _QUESTION_ANSWERS, {"attempt_id": attempt.id, "question_id": question_id}
+    ).all()
     if is_question_done(question, rows):
         return AnswerResult(question, _row_score(rows[-1]), True, attempt.submitted_at is not None)
     step = len(rows) if question.type == "branching" else 0
@@ -374,26 +481,32 @@ def answer_question(
         score = _grade_step(question, [r.answer[0] for r in rows], answer)
     except QuizError as exc:
         raise LearningError(f"That answer does not fit the question: {exc}", 400) from exc
-    row = AttemptAnswer(
-        attempt_id=attempt.id,
-        question_id=question_id,
-        step=step,
-        answer=list(answer),
-        points=score.points if score else None,
-        max_points=score.max_points if score else None,
-    )
-    db.session.add(row)
+    attempt_id, question_ids = attempt.id, list(attempt.question_ids)
+    quiz_version_id, module_id = attempt.quiz_version_id, attempt.module_id
     try:
+        # A Core INSERT: one statement, without the unit of work's bookkeeping.
+        db.session.execute(
+            insert(AttemptAnswer).values(
+                attempt_id=attempt_id,
+                question_id=question_id,
+                step=step,
+                answer=list(answer),
+                points=score.points if score else None,
+                max_points=score.max_points if score else None,
+            )
+        )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         db.session.refresh(attempt)
         rows = answers_by_question(attempt).get(question_id, [])
         return AnswerResult(question, _row_score(rows[-1]) if rows else None, True, False)
-    db.session.refresh(attempt)
     finished = False
-    if score is not None and current_question(attempt) is None:
-        finished = finish_attempt(user, attempt)
+    if score is not None:
+        # Read afresh what is answered: other requests may have answered other questions.
+        done = set(db.session.scalars(_DONE_QUESTIONS, {"attempt_id": attempt_id}))
+        if all(q in done for q in question_ids):
+            finished = _finish(user, attempt_id, quiz_version_id, module_id)
     return AnswerResult(question, score, False, finished)
 
 
@@ -421,36 +534,43 @@ def finish_attempt(user: User, attempt: QuizAttempt) -> bool:
 
     Returns True if this call finished it (False if another request already had).
     """
-    rows = [r for r in attempt.answers if r.points is not None]
-    scores = [Score(r.points, r.max_points or 0.0) for r in rows]
-    quiz = attempt_quiz(attempt)
+    finished = _finish(user, attempt.id, attempt.quiz_version_id, attempt.module_id)
+    if finished:
+        db.session.refresh(attempt)
+    return finished
+
+
+def _finish(user: User, attempt_id: int, quiz_version_id: int, module_id: int) -> bool:
+    user_id = _key(user)
+    scores = [
+        Score(points, max_points or 0.0)
+        for points, max_points in db.session.execute(_SCORED_ANSWERS, {"attempt_id": attempt_id})
+    ]
+    quiz = quiz_for(quiz_version_id)
     percent = round(quiz_rules.percentage(scores), 2)
     passed = quiz_rules.is_pass(quiz, percent)
+    # Read before writing, so the write transaction (and SQLite's lock) stays short. Only
+    # this attempt's finishing touches these figures, and it happens once (below).
+    progress = db.session.scalar(_PROGRESS, {"user_id": user_id, "module_id": module_id})
     # The conditional update is what makes finishing happen once under concurrency.
     result = db.session.execute(
         update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.submitted_at.is_(None))
         .values(submitted_at=utcnow(), score=percent, passed=passed)
     )
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    progress = db.session.scalar(
-        select(ModuleProgress).where(
-            ModuleProgress.user_id == user.id, ModuleProgress.module_id == attempt.module_id
-        )
-    )
     if progress.best_score is None or percent > progress.best_score:
         progress.best_score = percent
     if passed and progress.passed_at is None:
         progress.passed_at = utcnow()
     db.session.commit()
-    db.session.refresh(attempt)
     logger.info(
-        "attempt graded user=%s attempt=%s score=%s passed=%s", user.id, attempt.id, percent, passed
+        "attempt graded user=%s attempt=%s score=%s passed=%s", user_id, attempt_id, percent, passed
     )
     if passed:
-        _complete_module(user, db.session.get(Module, attempt.module_id), progress)
+        _complete_module(user, db.session.get(Module, module_id), progress)
     return True
 
 
@@ -461,6 +581,8 @@ def _complete_module(user: User, module: Module, progress: ModuleProgress) -> No
     """Mark the module complete when read and passed, then check the learner's tracks."""
     if progress.completed_at is not None or not (progress.read_at and progress.passed_at):
         return
+    user_id, module_id, slug = _key(user), module.id, module.slug
+    course_id, course_version_id = module.course_id, module.course.live_version_id
     result = db.session.execute(
         update(ModuleProgress)
         .where(ModuleProgress.id == progress.id, ModuleProgress.completed_at.is_(None))
@@ -469,15 +591,13 @@ def _complete_module(user: User, module: Module, progress: ModuleProgress) -> No
     db.session.commit()
     if result.rowcount != 1:
         return
-    logger.info("module complete user=%s module=%s", user.id, module.id)
+    logger.info("module complete user=%s module=%s", user_id, module_id)
     enrolled = db.session.scalars(
-        select(Enrolment).where(
-            Enrolment.user_id == user.id, Enrolment.course_id == module.course_id
-        )
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
     ).all()
     for enrolment in enrolled:
-        track = module.course.live_version.track(enrolment.track_slug)
-        if track and module.slug in track["modules"]:
+        track = course_info(course_version_id).track(enrolment.track_slug)
+        if track and slug in track["modules"]:
             check_track_completion(user, enrolment)
 
 
@@ -491,22 +611,28 @@ def check_track_completion(user: User, enrolment: Enrolment) -> TrackCompletion 
     modules = course_modules(enrolment.course)
     rows = db.session.scalars(
         select(ModuleProgress).where(
-            ModuleProgress.user_id == user.id,
+            ModuleProgress.user_id == _key(user),
             ModuleProgress.module_id.in_([modules[m.slug].id for m in progress.modules]),
         )
     ).all()
     by_module = {r.module_id: r for r in rows}
+    module_numbers = module_infos([r.module_version_id for r in rows])
+    quiz_numbers = dict(
+        db.session.execute(
+            select(QuizVersion.id, QuizVersion.number).where(
+                QuizVersion.id.in_([r.quiz_version_id for r in rows if r.quiz_version_id])
+            )
+        ).all()
+    )
     versions = {}
     for status in progress.modules:
         row = by_module[modules[status.slug].id]
         versions[status.slug] = {
-            "module": db.session.get(ModuleVersion, row.module_version_id).number,
-            "quiz": db.session.get(QuizVersion, row.quiz_version_id).number
-            if row.quiz_version_id
-            else None,
+            "module": module_numbers[row.module_version_id].number,
+            "quiz": quiz_numbers[row.quiz_version_id] if row.quiz_version_id else None,
         }
     completion = TrackCompletion(
-        user_id=user.id,
+        user_id=_key(user),
         course_id=enrolment.course_id,
         track_slug=enrolment.track_slug,
         course_version_id=enrolment.course.live_version_id,
@@ -520,7 +646,7 @@ def check_track_completion(user: User, enrolment: Enrolment) -> TrackCompletion 
         # Completed by a concurrent request: that one sent the event.
         db.session.rollback()
         return None
-    logger.info("track complete user=%s track=%s", user.id, enrolment.track_slug)
+    logger.info("track complete user=%s track=%s", _key(user), enrolment.track_slug)
     events.track_completed.send(completion, completion=completion)
     return completion
 
@@ -528,15 +654,21 @@ def check_track_completion(user: User, enrolment: Enrolment) -> TrackCompletion 
 # --- what the pages show -----------------------------------------------------------------
 
 
-def module_version(progress: ModuleProgress) -> ModuleVersion:
-    """Return the module version the learner is on (pinned when they started)."""
-    return db.session.get(ModuleVersion, progress.module_version_id)
+def module_version(progress: ModuleProgress) -> ModuleInfo:
+    """Return what the page shows of the module version the learner is on (pinned at start)."""
+    return module_info(progress.module_version_id)
 
 
 def quiz_version(progress: ModuleProgress, module: Module) -> QuizVersion | None:
     """Return the quiz version the learner is on (pinned at their first attempt)."""
     version_id = progress.quiz_version_id or module.live_quiz_version_id
     return db.session.get(QuizVersion, version_id) if version_id else None
+
+
+def quiz_of(progress: ModuleProgress, module: Module):
+    """Return the core quiz the learner is on (pinned at their first attempt), or None."""
+    version_id = progress.quiz_version_id or module.live_quiz_version_id
+    return quiz_for(version_id) if version_id else None
 
 
 @dataclass(frozen=True)
@@ -547,20 +679,27 @@ class Neighbours:
     next: tuple[str, str] | None
 
 
-def neighbours(course: Course, track: dict | None, slug: str) -> Neighbours:
-    """Return (slug, title) of the previous and next modules in ``track`` (or the course)."""
-    modules = course_modules(course)
+def neighbours(
+    course: Course, track: dict | None, slug: str, modules: dict[str, Module] | None = None
+) -> Neighbours:
+    """Return (slug, title) of the previous and next modules in ``track`` (or the course).
+
+    :param modules: the course's live modules by slug, if the caller has them already.
+    """
+    if modules is None:
+        modules = course_modules(course)
+    infos = module_infos([m.live_version_id for m in modules.values()])
     if track:
         order = [s for s in track["modules"] if s in modules]
     else:
-        order = sorted(modules, key=lambda s: modules[s].live_version.position)
+        order = sorted(modules, key=lambda s: infos[modules[s].live_version_id].position)
     if slug not in order:
         return Neighbours(None, None)
     i = order.index(slug)
 
     def pair(j: int) -> tuple[str, str] | None:
         if 0 <= j < len(order):
-            return order[j], modules[order[j]].live_version.title
+            return order[j], infos[modules[order[j]].live_version_id].title
         return None
 
     return Neighbours(pair(i - 1), pair(i + 1))
@@ -579,15 +718,32 @@ class AttemptRow:
 def recent_attempts(user: User, limit: int = 10) -> list[AttemptRow]:
     """Return the learner's latest finished attempts with their module titles (one query)."""
     rows = db.session.execute(
-        select(QuizAttempt, Module, ModuleVersion, Course)
+        select(QuizAttempt, Module.slug, Module.live_version_id, Course.slug)
+        .options(
+            load_only(
+                QuizAttempt.user_id,
+                QuizAttempt.module_id,
+                QuizAttempt.number,
+                QuizAttempt.submitted_at,
+                QuizAttempt.score,
+                QuizAttempt.passed,
+            )
+        )
         .join(Module, Module.id == QuizAttempt.module_id)
-        .join(ModuleVersion, ModuleVersion.id == Module.live_version_id)
         .join(Course, Course.id == Module.course_id)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None))
+        .where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.submitted_at.is_not(None),
+            Module.live_version_id.is_not(None),
+        )
         .order_by(QuizAttempt.submitted_at.desc())
         .limit(limit)
     ).all()
-    return [AttemptRow(a, v.title, c.slug, m.slug) for a, m, v, c in rows]
+    titles = module_infos([version_id for _, _, version_id, _ in rows])
+    return [
+        AttemptRow(a, titles[version_id].title, course_slug, module_slug)
+        for a, module_slug, version_id, course_slug in rows
+    ]
 
 
 def attempt_module(attempt: QuizAttempt) -> Module:
@@ -597,13 +753,13 @@ def attempt_module(attempt: QuizAttempt) -> Module:
 
 def attempt_title(attempt: QuizAttempt) -> str:
     """Return the title of the module version the learner is on."""
-    progress = db.session.scalar(
-        select(ModuleProgress).where(
+    version_id = db.session.scalar(
+        select(ModuleProgress.module_version_id).where(
             ModuleProgress.user_id == attempt.user_id,
             ModuleProgress.module_id == attempt.module_id,
         )
     )
-    return module_version(progress).title
+    return module_info(version_id).title
 
 
 def branch_taken(question: Question, rows: list[AttemptAnswer]) -> list[tuple]:
@@ -663,15 +819,15 @@ def review_question(attempt: QuizAttempt, question_id: str) -> QuestionReview | 
 def can_retry(user: User, module: Module) -> bool:
     """Return whether the learner may start another attempt at ``module``'s quiz."""
     progress = module_progress(user, module)
-    version = quiz_version(progress, module) if progress else None
-    if version is None:
+    quiz = quiz_of(progress, module) if progress else None
+    if quiz is None:
         return False
     made = db.session.scalar(
         select(func.count(QuizAttempt.id)).where(
             QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id
         )
     )
-    return quiz_rules.has_attempts_left(core_quiz(version), made)
+    return quiz_rules.has_attempts_left(quiz, made)
 
 
 def recent_completions(user: User, attempt: QuizAttempt) -> list[TrackCompletion]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learn.core.course import LENSES
 from learn.extensions import db
-from learn.models import Course, Enrolment, User
+from learn.models import Course, CourseVersion, Enrolment, Module, ModuleProgress, User
 from learn.models.base import utcnow
 from learn.services.catalogue import find_course, live_courses
 
@@ -65,11 +65,14 @@ def enrol(
     if enrolment is None:
         enrolment = Enrolment(
             user_id=user.id,
+            organisation_id=user.organisation_id,
+            department_id=user.department_id,
             course_id=course.id,
             track_slug=track_slug,
             origin=origin,
             assignment_id=assignment_id,
             due_on=due_on,
+            started_at=_first_opened(user.id, course, track_slug),
         )
         db.session.add(enrolment)
     else:
@@ -133,3 +136,65 @@ def set_lenses(user: User, *, gender: bool | None, age: bool | None) -> None:
     user.lens_gender = gender
     user.lens_age = age
     db.session.commit()
+
+
+# --- "started", kept on the enrolment for reports ----------------------------------------
+
+
+def _first_opened(user_id: int, course: Course, track_slug: str):
+    """Return when the person first opened a module of the track, or None."""
+    version = course.live_version
+    track = version.track(track_slug) if version else None
+    if not track or user_id is None:
+        return None
+    return db.session.scalar(
+        select(func.min(ModuleProgress.started_at))
+        .join(Module, Module.id == ModuleProgress.module_id)
+        .where(
+            ModuleProgress.user_id == user_id,
+            Module.course_id == course.id,
+            Module.slug.in_(track["modules"]),
+        )
+    )
+
+
+@event.listens_for(ModuleProgress, "after_insert")
+def _mark_tracks_started(mapper, connection, progress: ModuleProgress) -> None:
+    """When a learner first opens a module, mark their tracks containing it as started.
+
+    Runs inside the transaction that writes the progress row, so "started" on the
+    enrolment is always in step with the learner's progress; reports read it from there
+    instead of searching progress rows for every enrolment.
+    """
+    found = connection.execute(
+        select(Module.course_id, Module.slug, CourseVersion.tracks)
+        .join(Course, Course.id == Module.course_id)
+        .join(CourseVersion, CourseVersion.id == Course.live_version_id)
+        .where(Module.id == progress.module_id)
+    ).first()
+    if found is None:
+        return
+    course_id, module_slug, course_tracks = found
+    slugs = [t["slug"] for t in course_tracks if module_slug in t["modules"]]
+    if not slugs:
+        return
+    connection.execute(
+        update(Enrolment)
+        .where(
+            Enrolment.user_id == progress.user_id,
+            Enrolment.course_id == course_id,
+            Enrolment.track_slug.in_(slugs),
+            Enrolment.started_at.is_(None),
+        )
+        .values(started_at=progress.started_at or utcnow())
+    )
+
+
+def sync_enrolment_places(user: User) -> None:
+    """Copy a person's organisation and department onto their enrolments (after a move)."""
+    db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == user.id)
+        .values(organisation_id=user.organisation_id, department_id=user.department_id)
+        .execution_options(synchronize_session=False)
+    )

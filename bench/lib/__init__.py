@@ -1,0 +1,1 @@
+"""Helpers shared by ``bench/run.py`` and ``bench/soak.py``."""
