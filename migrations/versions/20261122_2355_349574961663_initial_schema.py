@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9fd8184303a0
+Revision ID: 349574961663
 Revises: 
-Create Date: 2026-11-22 22:49:27.233217
+Create Date: 2026-11-22 23:55:00.157602
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '9fd8184303a0'
+revision = '349574961663'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -57,6 +57,20 @@ def upgrade():
     with op.batch_alter_table('modules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_modules_course_id'), ['course_id'], unique=False)
 
+    op.create_table('quiz_tallies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('module_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('up_to', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.Column('score_sum', sa.Float(), nullable=False),
+    sa.Column('passed', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_quiz_tallies_module_id_modules')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_quiz_tallies_organisation_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_tallies')),
+    sa.UniqueConstraint('module_id', 'organisation_id', name=op.f('uq_quiz_tallies_module_id_organisation_id'))
+    )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -81,6 +95,7 @@ def upgrade():
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_department_id'), ['department_id'], unique=False)
+        batch_op.create_index('ix_users_gender_age', ['gender', 'age_band'], unique=False)
         batch_op.create_index('ix_users_name', ['name'], unique=False)
         batch_op.create_index('ix_users_org_dept', ['organisation_id', 'department_id'], unique=False)
         batch_op.create_index('ix_users_org_name', ['organisation_id', 'name'], unique=False)
@@ -315,6 +330,8 @@ def upgrade():
     op.create_table('enrolments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('course_id', sa.Integer(), nullable=False),
     sa.Column('track_slug', sa.String(length=80), nullable=False),
     sa.Column('origin', sa.String(length=20), nullable=False),
@@ -325,6 +342,8 @@ def upgrade():
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_enrolments_assignment_id_assignments')),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_enrolments_course_id_courses')),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_enrolments_department_id_departments')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_enrolments_organisation_id_organisations')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrolments_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolments')),
     sa.UniqueConstraint('user_id', 'course_id', 'track_slug', name=op.f('uq_enrolments_user_id_course_id_track_slug'))
@@ -334,6 +353,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_enrolments_completed_at'), ['completed_at'], unique=False)
         batch_op.create_index('ix_enrolments_course_track', ['course_id', 'track_slug'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_due_on'), ['due_on'], unique=False)
+        batch_op.create_index('ix_enrolments_report', ['organisation_id', 'department_id', 'course_id', 'track_slug', 'completed_at', 'due_on', 'started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_user_id'), ['user_id'], unique=False)
         batch_op.create_index('ix_enrolments_user_state', ['user_id', 'completed_at', 'due_on'], unique=False)
 
@@ -382,6 +402,7 @@ def upgrade():
     )
     with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
         batch_op.create_index('ix_quiz_attempts_quiz_version_submitted', ['quiz_version_id', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_quiz_attempts_report', ['module_id', 'submitted_at', 'score', 'passed', 'number', 'user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quiz_attempts_user_id'), ['user_id'], unique=False)
 
     op.create_table('track_completions',
@@ -497,6 +518,7 @@ def downgrade():
     op.drop_table('track_completions')
     with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quiz_attempts_user_id'))
+        batch_op.drop_index('ix_quiz_attempts_report')
         batch_op.drop_index('ix_quiz_attempts_quiz_version_submitted')
 
     op.drop_table('quiz_attempts')
@@ -508,6 +530,7 @@ def downgrade():
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.drop_index('ix_enrolments_user_state')
         batch_op.drop_index(batch_op.f('ix_enrolments_user_id'))
+        batch_op.drop_index('ix_enrolments_report')
         batch_op.drop_index(batch_op.f('ix_enrolments_due_on'))
         batch_op.drop_index('ix_enrolments_course_track')
         batch_op.drop_index(batch_op.f('ix_enrolments_completed_at'))
@@ -562,9 +585,11 @@ def downgrade():
         batch_op.drop_index('ix_users_org_name')
         batch_op.drop_index('ix_users_org_dept')
         batch_op.drop_index('ix_users_name')
+        batch_op.drop_index('ix_users_gender_age')
         batch_op.drop_index(batch_op.f('ix_users_department_id'))
 
     op.drop_table('users')
+    op.drop_table('quiz_tallies')
     with op.batch_alter_table('modules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_modules_course_id'))
 
