@@ -166,6 +166,8 @@ class Bench:
         self.rates: dict[tuple[str, int], float] = {}
         self.data_notes: list[str] = []
         self.write_tag = 0
+        self.pg_version: str | None = None
+        self.memory: dict = {}
 
     def _wanted(self, page: Page) -> bool:
         if page.key == "bare":
@@ -190,6 +192,7 @@ class Bench:
             self.pg = Postgres(self.cache / "pg", servers.free_port())
             say("Starting PostgreSQL")
             self.pg.start()
+            self.pg_version = self.pg.version()
         for database in ("sqlite", "postgresql"):
             if self.needs(database):
                 say(f"Load data set on {database}: {args.load_size.label()}")
@@ -248,15 +251,7 @@ class Bench:
                         fixtures.readers(app, 500),
                         fixtures.certificate_codes(app, 500),
                     )
-                readers, codes = cache[page.server]
-                base = page.key.removesuffix("-pg")
-                requests = {
-                    "signin": lambda: [R("GET", "/login")],
-                    "catalogue": lambda: [R("GET", "/courses", r.cookie) for r in readers],
-                    "home": lambda: [R("GET", "/learning", r.cookie) for r in readers],
-                    "module": lambda: [R("GET", r.module_path, r.cookie) for r in readers],
-                    "verify": lambda: [R("GET", f"/verify/{c}") for c in codes],
-                }[base]()
+                requests = _read_requests(page.key.removesuffix("-pg"), *cache[page.server])
             self.lists[page.key] = load.write_list(self.raw / "lists" / f"{page.key}.txt", requests)
 
     def stop(self) -> None:
@@ -279,7 +274,9 @@ class Bench:
         threads = min(self.args.threads, connections)
         check = None
         if page.kind == "write":
-            list_prefix, ack_prefix, attempts = self._write_plan(page, connections, threads, seconds)
+            list_prefix, ack_prefix, attempts = self._write_plan(
+                page, connections, threads, seconds
+            )
             script, script_args = "answers.lua", [str(list_prefix), str(ack_prefix)]
         else:
             script, script_args = "pages.lua", [str(self.lists[page.key])]
@@ -337,9 +334,58 @@ class Bench:
                         f"  round {n} {page.key:10s} {r.rps:8.0f} req/s  p50 {r.p50_ms:7.1f} ms"
                         f"  p99 {r.p99_ms:7.1f} ms  cpu {r.cpu_ms:6.2f} ms/req  errors {r.errors}"
                     )
-        self.memory = {
-            name: server.worker_memory() for name, server in self.servers.items()
-        }
+                self.save_rounds()
+        self.memory = {name: server.worker_memory() for name, server in self.servers.items()}
+        self.save_rounds()
+
+    def load_rounds(self, folder: Path) -> None:
+        """Read the rounds of an earlier run (``--report-from``)."""
+        data = json.loads((folder / "rounds.json").read_text())
+        self.raw = folder
+        for key, rounds in data["results"].items():
+            page, connections = key.rsplit("@", 1)
+            self.results[(page, int(connections))] = [Round(**r) for r in rounds]
+        for key, checks in data["checks"].items():
+            page, connections = key.rsplit("@", 1)
+            self.checks[(page, int(connections))] = [WriteCheck(**c) for c in checks]
+        self.memory = data["memory"]
+        self.pg_version = data["pg_version"]
+        self.workers = data["workers"]
+
+    def save_rounds(self) -> None:
+        """Keep every round measured so far (a failure later loses nothing)."""
+        (self.raw / "rounds.json").write_text(
+            json.dumps(
+                {
+                    "results": {
+                        f"{k}@{c}": [asdict(r) for r in v] for (k, c), v in self.results.items()
+                    },
+                    "checks": {
+                        f"{k}@{c}": [asdict(x) for x in v] for (k, c), v in self.checks.items()
+                    },
+                    "memory": self.memory,
+                    "pg_version": self.pg_version,
+                    "workers": getattr(self, "workers", None),
+                },
+                indent=1,
+            )
+        )
+
+
+def _read_requests(page: str, readers, codes) -> list[load.Request]:
+    """Return the requests a read page replays."""
+    R = load.Request
+    if page == "signin":
+        return [R("GET", "/login")]
+    if page == "catalogue":
+        return [R("GET", "/courses", r.cookie) for r in readers]
+    if page == "home":
+        return [R("GET", "/learning", r.cookie) for r in readers]
+    if page == "module":
+        return [R("GET", r.module_path, r.cookie) for r in readers]
+    if page == "verify":
+        return [R("GET", f"/verify/{c}") for c in codes]
+    raise ValueError(page)
 
 
 # --- checking the writes ------------------------------------------------------------------
@@ -363,7 +409,9 @@ def check_answers(app, attempts, ack_prefix: Path, threads: int, result) -> Writ
                 if found:
                     acked[(int(found.group(1)), found.group(2))] += 1
     expected = {(p.attempt_id, p.question_id) for pairs in attempts for p in pairs}
-    per_attempt = {pairs[0].attempt_id: {p.question_id for p in pairs} for pairs in attempts if pairs}
+    per_attempt = {
+        pairs[0].attempt_id: {p.question_id for p in pairs} for pairs in attempts if pairs
+    }
     low, high = min(per_attempt), max(per_attempt)
     with app.app_context():
         rows = db.session.execute(
@@ -473,8 +521,11 @@ def write_report(bench: Bench, path: Path, started: float, load_before: tuple) -
         f"{platform.platform()}; shared with other work (load average "
         f"{load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end).",
         f"- Python {platform.python_version()}; {_versions()}"
-        + (f"; PostgreSQL {bench.pg.version()} (durable defaults: fsync and synchronous_commit on)"
-           if bench.pg else "")
+        + (
+            f"; PostgreSQL {bench.pg_version} (durable defaults: fsync and synchronous_commit on)"
+            if bench.pg_version
+            else ""
+        )
         + ".",
         f"- Servers: `learn serve` (gunicorn, {bench.workers} sync workers, access log on) and the "
         f"bare Flask page (`bench/bare`) under the same gunicorn, workers and flags.",
@@ -507,9 +558,13 @@ def write_report(bench: Bench, path: Path, started: float, load_before: tuple) -
                 f"| {s['cpu_ms']:.2f}{_fmt_ratio(s['cpu_ms'], b['cpu_ms']) if b else ''} "
                 f"| {s['errors']} |"
             )
-    lines += ["", "## Memory after the run", "",
-              "| server | workers | largest worker resident (VmRSS) | largest worker peak (VmHWM) |",
-              "| --- | ---: | ---: | ---: |"]  # fmt: skip
+    lines += [
+        "",
+        "## Memory after the run",
+        "",
+        "| server | workers | largest worker resident (VmRSS) | largest worker peak (VmHWM) |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     memory_summary = {}
     for name, rows in bench.memory.items():
         if not rows:
@@ -612,11 +667,6 @@ def write_report(bench: Bench, path: Path, started: float, load_before: tuple) -
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
     (bench.raw / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    (bench.raw / "rounds.json").write_text(
-        json.dumps(
-            {f"{k}@{c}": [asdict(r) for r in v] for (k, c), v in bench.results.items()}, indent=2
-        )
-    )
     return summary
 
 
@@ -625,8 +675,9 @@ def write_report(bench: Bench, path: Path, started: float, load_before: tuple) -
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small data, 3 s rounds: a smoke test, not for the README")  # fmt: skip
+    parser.add_argument(
+        "--quick", action="store_true", help="small data, 3 s rounds: a smoke test, not the README"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=None, help="per round (default 8)")
     parser.add_argument("--warmup", type=float, default=None, help="seconds (default 3)")
@@ -641,6 +692,9 @@ def parse_args(argv=None):
     parser.add_argument("--raw", default=str(ROOT / "bench" / "results" / "raw"))
     parser.add_argument("--output", default=None)
     parser.add_argument("--write-rate-guess", type=float, default=1500.0)
+    parser.add_argument(
+        "--report-from", default=None, help="write the report again from a raw run folder"
+    )
     args = parser.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",")]
     args.databases = set(args.databases.split(","))
@@ -669,11 +723,14 @@ def main(argv=None) -> None:
     started = time.time()
     load_before = os.getloadavg()
     bench = Bench(args)
-    try:
-        bench.prepare()
-        bench.measure()
-    finally:
-        bench.stop()
+    if args.report_from:
+        bench.load_rounds(Path(args.report_from))
+    else:
+        try:
+            bench.prepare()
+            bench.measure()
+        finally:
+            bench.stop()
     write_report(bench, Path(args.output), started, load_before)
     say(Path(args.output).read_text())
     say(f"Raw figures and logs: {bench.raw}")

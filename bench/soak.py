@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from lib import datasets, fixtures, load, servers, walker  # noqa: E402
 from lib.postgres import Postgres  # noqa: E402
-from run import RAISED_LIMITS, SECRET_KEY, _ACK  # noqa: E402
+from run import _ACK, RAISED_LIMITS, SECRET_KEY  # noqa: E402
 
 WALKER_PASSWORD = "walker pass phrase for the soak"
 
@@ -175,7 +175,9 @@ def check_database(app, attempts, acked: Counter, walker_answers) -> dict:
         }
         db.session.remove()
     expected = {(p.attempt_id, p.question_id) for pairs in attempts for p in pairs}
-    per_attempt = {pairs[0].attempt_id: {p.question_id for p in pairs} for pairs in attempts if pairs}
+    per_attempt = {
+        pairs[0].attempt_id: {p.question_id for p in pairs} for pairs in attempts if pairs
+    }
     complete = {a for a, qs in per_attempt.items() if all((a, q) in stored for q in qs)}
     wrongly = sum(1 for a in complete if finished.get(a) is None) + sum(
         1 for a in per_attempt if a not in complete and finished.get(a) is not None
@@ -292,9 +294,7 @@ def main(argv=None) -> None:
         begun = time.monotonic()
         while loader.is_alive():
             loader.join(30)
-            memory.append(
-                (round(time.monotonic() - begun), [m[1] for m in server.worker_memory()])
-            )
+            memory.append((round(time.monotonic() - begun), [m[1] for m in server.worker_memory()]))
         stop.set()
         walker.wait(walkers, 120)
         cpu = server.cpu_seconds() - cpu_before
@@ -378,8 +378,16 @@ def main(argv=None) -> None:
         lines += ["Walker errors (first 10):", "", *[f"- {e}" for e in stats.errors[:10]], ""]
     Path(args.output).write_text("\n".join(lines))
     (raw / "soak.json").write_text(
-        json.dumps({"wrk": result.raw, "checks": checks, "walker_errors": stats.errors[:50],
-                    "memory": memory, "ok": ok}, indent=2)  # fmt: skip
+        json.dumps(
+            {
+                "wrk": result.raw,
+                "checks": checks,
+                "walker_errors": stats.errors[:50],
+                "memory": memory,
+                "ok": ok,
+            },
+            indent=2,
+        )  # fmt: skip
     )
     say(Path(args.output).read_text())
     if not ok:

@@ -201,9 +201,7 @@ def _register_template_helpers(app: Flask) -> None:
             version = versions.get(filename, "") if not app.debug else ""
             if version == "":
                 path = os.path.join(app.static_folder or "", filename)
-                version = (
-                    _file_hash(path, os.path.getmtime(path)) if os.path.isfile(path) else None
-                )
+                version = _file_hash(path, os.path.getmtime(path)) if os.path.isfile(path) else None
                 versions[filename] = version
             if version:
                 values["v"] = version

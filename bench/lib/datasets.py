@@ -97,8 +97,10 @@ def build(url: str, size: Size, secret_key: str, log: Path, say=print) -> float:
     _learn(["ensure-admin"], env, log)
     say(f"    learn demo-data {' '.join(size.args())}")
     _learn(["demo-data", *size.args()], env, log)
-    analyse = "from sqlalchemy import create_engine, text\n" \
+    analyse = (
+        "from sqlalchemy import create_engine, text\n"
         f"e = create_engine({url!r})\nwith e.begin() as c:\n    c.execute(text('ANALYZE'))\n"
+    )
     subprocess.run([sys.executable, "-c", analyse], env=env, cwd=ROOT, check=True)
     return time.perf_counter() - started
 

@@ -73,8 +73,11 @@ class Minter:
         """Return (Cookie header value, CSRF form token) for ``user``."""
         # A fresh app context each time: Flask-WTF and Flask-Login cache the token and the
         # user in ``g``, which a request context would otherwise share with its caller's.
-        with self.app.app_context(), self.app.test_request_context(
-            "/", headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        with (
+            self.app.app_context(),
+            self.app.test_request_context(
+                "/", headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+            ),
         ):
             login_user(user)
             token = generate_csrf()
@@ -221,9 +224,7 @@ def answer_pairs(
                      "started_at": now, "read_at": now}
                 )  # fmt: skip
                 drawn = quiz_rules.draw_questions(quiz, lenses, track["slug"], rng)
-                orders = {
-                    q.id: [o.id for o in quiz_rules.shuffled_options(q, rng)] for q in drawn
-                }
+                orders = {q.id: [o.id for o in quiz_rules.shuffled_options(q, rng)] for q in drawn}
                 attempts.append(
                     {"user_id": user_id, "module_id": module.id,
                      "quiz_version_id": module.live_quiz_version_id, "number": 1,
@@ -253,7 +254,9 @@ def answer_pairs(
         if steps:
             db.session.execute(insert(AttemptAnswer), steps)
         db.session.commit()
-        cookies = {u.id: mint(u) for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+        cookies = {
+            u.id: mint(u) for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))
+        }
     result = []
     for attempt_id, (user_id, drawn, orders) in zip(attempt_ids, plans, strict=True):
         cookie, token = cookies[user_id]

@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .servers import cpu_ticks, children, TICKS
+from .servers import TICKS, children, cpu_ticks
 
 
 def _bindir() -> Path:

@@ -120,7 +120,9 @@ class Walker(threading.Thread):
             _, page, _ = self._get(opener, base)
             self._post(opener, base + "/read", [("csrf_token", _token(page))])
             _, page, _ = self._get(opener, base + "/quiz")
-            _, _, location = self._post(opener, base + "/quiz/start", [("csrf_token", _token(page))])
+            _, _, location = self._post(
+                opener, base + "/quiz/start", [("csrf_token", _token(page))]
+            )
             attempt_id = int(_ATTEMPT.search(location).group(1))
             self._answer_all(opener, attempt_id)
         self._get(opener, "/learning")
@@ -151,9 +153,7 @@ class Walker(threading.Thread):
             if status != 302 or "/feedback/" not in location:
                 raise RuntimeError(f"answer to {question_id} answered {status} {location}")
             with self.stats.lock:
-                self.stats.answers.append(
-                    (attempt_id, question_id, steps.get(question_id, 1) - 1)
-                )
+                self.stats.answers.append((attempt_id, question_id, steps.get(question_id, 1) - 1))
             self._get(opener, location.replace(self.base, ""))
         raise RuntimeError(f"attempt {attempt_id} never finished")
 

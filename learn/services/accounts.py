@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from learn.extensions import db
@@ -238,12 +238,17 @@ def ensure_admin(email: str, password: str | None, organisation: str) -> tuple[U
     return user, generated
 
 
+#: Built once: this runs on every signed-in request, and building the statement (as
+#: ``session.get`` does each time) costs more than running it.
+_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+
+
 def load_session_user(identity: str) -> User | None:
     """Return the user for a session identity ``id:token`` if the token still matches."""
     user_id, _, token = identity.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_USER_BY_ID, {"id": int(user_id)})
     if user is None or not secrets.compare_digest(user.session_token, token):
         return None
     return user

@@ -219,3 +219,19 @@ def test_move_person_to_a_department_of_another_organisation_is_refused(
     assert response.status_code == 400
     db.session.refresh(person)
     assert person.department_id is None
+
+
+def test_people_export_counts_tracks_completed_and_overdue(
+    client, login, admin_a, org_a, make_user, demo_course
+):
+    from datetime import date, timedelta
+
+    from learn.services import tracks
+
+    person = make_user(org=org_a, name="Counted Person")
+    tracks.enrol(person, demo_course, "buyers", due_on=date.today() - timedelta(days=1))
+    complete_track(person, "demo", "managers")
+    login(admin_a)
+    body = client.get("/admin/people.csv").get_data(as_text=True)
+    line = next(line for line in body.splitlines() if line.startswith("Counted Person"))
+    assert line.endswith(",Ministry A,,learner,yes,2,1,1")
