@@ -78,6 +78,7 @@ class Page:
 
 PAGES = [
     Page("bare", "Bare Flask page (the ceiling)", "bare", learner=False),
+    Page("floor", "Help page, signed in (the floor: user, session, layout)", "sqlite"),
     Page("signin", "Sign-in page", "sqlite"),
     Page("catalogue", "Catalogue (signed in)", "sqlite"),
     Page("home", "My learning (signed in, with progress)", "sqlite"),
@@ -108,6 +109,8 @@ class Round:
     errors: int
     requests: int
     error_detail: dict = field(default_factory=dict)
+    #: The database server's share of ``cpu_ms`` (PostgreSQL; SQLite runs inside the workers).
+    db_cpu_ms: float = 0.0
 
 
 @dataclass
@@ -262,11 +265,23 @@ class Bench:
 
     # --- measuring -----------------------------------------------------------------------
 
-    def _cpu(self, page: Page) -> float:
-        seconds = self.servers[page.server].cpu_seconds()
+    def _cpu(self, page: Page) -> tuple[float, float]:
+        """Return CPU seconds used so far by the app server and by the database server."""
+        database = 0.0
         if page.server.startswith("postgresql") and self.pg is not None:
-            seconds += self.pg.cpu_seconds()
-        return seconds
+            database = self.pg.cpu_seconds()
+        return self.servers[page.server].cpu_seconds(), database
+
+    def _wait_idle(self, page: Page, limit: float = 20.0) -> None:
+        """Wait until the servers have finished the requests in flight when wrk stopped."""
+        deadline = time.monotonic() + limit
+        last = sum(self._cpu(page))
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = sum(self._cpu(page))
+            if now - last < 0.02:
+                return
+            last = now
 
     def run_page(self, page: Page, connections: int, seconds: float, *, record: bool) -> Round:
         """Load one page once; record the round unless it is a warm-up."""
@@ -285,9 +300,17 @@ class Bench:
             server.url, script, script_args,
             connections=connections, threads=threads, seconds=seconds,
         )  # fmt: skip
-        cpu = self._cpu(page) - before
+        after = self._cpu(page)
+        cpu = sum(after) - sum(before)
+        db_cpu = after[1] - before[1]
         if page.kind == "write":
+            # Requests in flight when wrk stopped are still running on the server: let them
+            # finish (an attempt's last answer goes on to finish it, complete the module and
+            # issue the certificate) before reading the database.
+            self._wait_idle(page)
             check = check_answers(self.apps[page.server], attempts, ack_prefix, threads, result)
+        else:
+            self._wait_idle(page)
             self.rates[(page.key, connections)] = max(
                 result.rps, self.rates.get((page.key, connections), 0.0)
             )
@@ -299,6 +322,7 @@ class Bench:
             errors=result.errors,
             requests=result.requests,
             error_detail=result.error_detail,
+            db_cpu_ms=1000 * db_cpu / result.requests if result.requests else 0.0,
         )
         if record:
             self.results.setdefault((page.key, connections), []).append(measured)
@@ -377,6 +401,8 @@ def _read_requests(page: str, readers, codes) -> list[load.Request]:
     R = load.Request
     if page == "signin":
         return [R("GET", "/login")]
+    if page == "floor":
+        return [R("GET", "/help", r.cookie) for r in readers]
     if page == "catalogue":
         return [R("GET", "/courses", r.cookie) for r in readers]
     if page == "home":
@@ -469,6 +495,7 @@ def summarise(rounds: list[Round]) -> dict:
         "p50_ms": _median([r.p50_ms for r in rounds]),
         "p99_ms": _median([r.p99_ms for r in rounds]),
         "cpu_ms": _median([r.cpu_ms for r in rounds]),
+        "db_cpu_ms": _median([r.db_cpu_ms for r in rounds]),
         "errors": sum(r.errors for r in rounds),
         "requests": sum(r.requests for r in rounds),
         "rounds": len(rounds),
@@ -537,8 +564,8 @@ def write_report(bench: Bench, path: Path, started: float, load_before: tuple) -
         "median of the rounds; (×) is its ratio to the bare page at the same connections. "
         "Errors are summed over the rounds (socket errors and HTTP status ≥ 400).",
         "- Server CPU is utime+stime of the gunicorn master and workers (plus PostgreSQL's "
-        "processes on PostgreSQL) read from `/proc` before and after each round, divided by "
-        "the requests served.",
+        "processes on PostgreSQL, shown in brackets) read from `/proc` before and after each "
+        "round, divided by the requests served.",
         "",
         "| page | conns | req/s | p50 ms | p99 ms | server CPU ms/req | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -550,12 +577,13 @@ def write_report(bench: Bench, path: Path, started: float, load_before: tuple) -
             if s is None:
                 continue
             b = bare if page.key != "bare" and bare else None
+            database = f" (database {s['db_cpu_ms']:.2f})" if s["db_cpu_ms"] else ""
             lines.append(
                 f"| {page.label} | {connections} "
                 f"| {s['rps']:,.0f}{_fmt_ratio(s['rps'], b['rps']) if b else ''} "
                 f"| {s['p50_ms']:.1f}{_fmt_ratio(s['p50_ms'], b['p50_ms']) if b else ''} "
                 f"| {s['p99_ms']:.1f}{_fmt_ratio(s['p99_ms'], b['p99_ms']) if b else ''} "
-                f"| {s['cpu_ms']:.2f}{_fmt_ratio(s['cpu_ms'], b['cpu_ms']) if b else ''} "
+                f"| {s['cpu_ms']:.2f}{_fmt_ratio(s['cpu_ms'], b['cpu_ms']) if b else ''}{database} "
                 f"| {s['errors']} |"
             )
     lines += [

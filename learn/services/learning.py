@@ -64,6 +64,13 @@ class LearningError(Exception):
 
 
 @dataclass(frozen=True)
+class _LiveModule:
+    id: int
+    slug: str
+    live_version_id: int
+
+
+@dataclass(frozen=True)
 class ModuleStatus:
     """Where a learner is in one module of a track."""
 
@@ -121,12 +128,20 @@ class TrackProgress:
 
 # Statements the learner pages run on every request are built once: building a statement
 # and its cache key costs more than running it.
+# Progress pages read plain rows, not ORM objects, for what they only show.
 _COURSES_MODULES = (
-    select(Course, Module)
+    select(Course, Module.id, Module.slug, Module.live_version_id)
     .join(Module, Module.course_id == Course.id)
     .where(Course.id.in_(bindparam("ids", expanding=True)), Module.live_version_id.is_not(None))
 )
-_PROGRESS_IN = select(ModuleProgress).where(
+_PROGRESS_IN = select(
+    ModuleProgress.module_id,
+    ModuleProgress.module_version_id,
+    ModuleProgress.read_at,
+    ModuleProgress.passed_at,
+    ModuleProgress.completed_at,
+    ModuleProgress.best_score,
+).where(
     ModuleProgress.user_id == bindparam("user_id"),
     ModuleProgress.module_id.in_(bindparam("ids", expanding=True)),
 )
@@ -196,17 +211,18 @@ def tracks_progress(user: User, enrolments: list[Enrolment]) -> list[TrackProgre
     if not enrolments:
         return []
     courses: dict[int, Course] = {}
-    modules_of: dict[int, dict[str, Module]] = {e.course_id: {} for e in enrolments}
-    for course, module in db.session.execute(_COURSES_MODULES, {"ids": list(modules_of)}):
+    #: slug -> (id, slug, live_version_id) of each live module, by course
+    modules_of: dict[int, dict] = {e.course_id: {} for e in enrolments}
+    for course, *module in db.session.execute(_COURSES_MODULES, {"ids": list(modules_of)}):
         courses[course.id] = course
-        modules_of[course.id][module.slug] = module
+        modules_of[course.id][module[1]] = _LiveModule(*module)
     for enrolment in enrolments:
         if enrolment.course_id not in courses:  # a course without live modules
             courses[enrolment.course_id] = enrolment.course
     ids = [m.id for modules in modules_of.values() for m in modules.values()]
     progress = {
         p.module_id: p
-        for p in db.session.scalars(_PROGRESS_IN, {"user_id": _key(user), "ids": ids})
+        for p in db.session.execute(_PROGRESS_IN, {"user_id": _key(user), "ids": ids})
     }
     completions = {
         (c.course_id, c.track_slug): c

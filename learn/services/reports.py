@@ -407,7 +407,12 @@ _Cells = dict[int, tuple[int, int, float, int]]
 def _attempt_cells(scope: Scope, f: ReportFilter, since: datetime | None = None) -> _Cells:
     """Add up finished attempts live, per module (one grouped query)."""
     if since is not None:
-        finished = [QuizAttempt.submitted_at >= since]
+        # Naming every module lets PostgreSQL seek (module_id, submitted_at) in the index
+        # instead of reading every attempt (SQLite would skip-scan anyway).
+        finished = [
+            QuizAttempt.module_id.in_(db.session.scalars(select(Module.id)).all()),
+            QuizAttempt.submitted_at >= since,
+        ]
     elif f.has_dates:
         finished = _in_range(QuizAttempt.submitted_at, f)
     else:
