@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -291,7 +292,7 @@ def main() -> None:
             run["results"] = measure(url, args)
             runs[f"SQLite {_sqlite_version()} (file database)"] = run
             if not args.keep:
-                db_file.unlink(missing_ok=True)
+                shutil.rmtree(folder, ignore_errors=True)
         elif name == "postgresql":
             directory, url = _postgres(args.pg_port)
             try:
