@@ -155,7 +155,7 @@ class Bench:
     def __init__(self, args) -> None:
         self.args = args
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        self.raw = Path(args.raw) / f"run-{stamp}"
+        self.raw = Path(args.report_from or Path(args.raw) / f"run-{stamp}")
         self.raw.mkdir(parents=True, exist_ok=True)
         self.cache = Path(args.cache)
         self.cache.mkdir(parents=True, exist_ok=True)
@@ -171,6 +171,8 @@ class Bench:
         self.write_tag = 0
         self.pg_version: str | None = None
         self.memory: dict = {}
+        self.load_before = os.getloadavg()[0]
+        self.load_after: float | None = None
 
     def _wanted(self, page: Page) -> bool:
         if page.key == "bare":
@@ -375,6 +377,7 @@ class Bench:
         self.memory = data["memory"]
         self.pg_version = data["pg_version"]
         self.workers = data["workers"]
+        self.load_before, self.load_after = data.get("load", [self.load_before, None])
 
     def save_rounds(self) -> None:
         """Keep every round measured so far (a failure later loses nothing)."""
@@ -390,6 +393,7 @@ class Bench:
                     "memory": self.memory,
                     "pg_version": self.pg_version,
                     "workers": getattr(self, "workers", None),
+                    "load": [self.load_before, os.getloadavg()[0]],
                 },
                 indent=1,
             )
@@ -533,7 +537,7 @@ def _fmt_ratio(value: float, bare: float) -> str:
     return f" ({value / bare:.1f}×)"
 
 
-def write_report(bench: Bench, path: Path, started: float, load_before: tuple) -> dict:
+def write_report(bench: Bench, path: Path, started: float) -> dict:
     """Write the Markdown table and return the summary (also saved as JSON)."""
     args = bench.args
     summary = {f"{k}@{c}": summarise(v) for (k, c), v in bench.results.items()}
@@ -546,7 +550,8 @@ def write_report(bench: Bench, path: Path, started: float, load_before: tuple) -
         "",
         f"- Machine: {_cpu_model()}, {os.cpu_count()} cores, {_memory_gb():.0f} GB RAM, "
         f"{platform.platform()}; shared with other work (load average "
-        f"{load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end).",
+        f"{bench.load_before:.1f} at the start, "
+        f"{bench.load_after or os.getloadavg()[0]:.1f} at the end).",
         f"- Python {platform.python_version()}; {_versions()}"
         + (
             f"; PostgreSQL {bench.pg_version} (durable defaults: fsync and synchronous_commit on)"
@@ -749,7 +754,6 @@ def main(argv=None) -> None:
     logging.disable(logging.INFO)
     load.wrk_path()
     started = time.time()
-    load_before = os.getloadavg()
     bench = Bench(args)
     if args.report_from:
         bench.load_rounds(Path(args.report_from))
@@ -759,7 +763,7 @@ def main(argv=None) -> None:
             bench.measure()
         finally:
             bench.stop()
-    write_report(bench, Path(args.output), started, load_before)
+    write_report(bench, Path(args.output), started)
     say(Path(args.output).read_text())
     say(f"Raw figures and logs: {bench.raw}")
 
