@@ -15,8 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from learn.core import certificate as rules
 from learn.core.certificate import CertificateData, CertificateStatus
-from learn.documents import credential as vc
-from learn.documents.pdf import certificate_pdf
 from learn.extensions import db
 from learn.models import AuditEvent, Certificate, CourseVersion, TrackCompletion, User
 from learn.models.base import utcnow
@@ -161,6 +159,10 @@ def owned_certificate(user: User, code: str) -> Certificate:
 
 
 # --- documents ---------------------------------------------------------------------------
+#
+# ``learn.documents`` (fpdf2, fontTools, Pillow, uharfbuzz, segno, cryptography) is about
+# 50 MB per process and only certificate downloads and the issuer profile need it, so it is
+# imported inside the functions below, not when a worker starts.
 
 
 def verify_url(code: str) -> str:
@@ -190,11 +192,15 @@ def certificate_data(certificate: Certificate) -> CertificateData:
 
 def pdf_for(certificate: Certificate) -> bytes:
     """Return the certificate's PDF (the same bytes every time)."""
+    from learn.documents.pdf import certificate_pdf
+
     return certificate_pdf(certificate_data(certificate))
 
 
 def signing_key():
     """Return the Ed25519 signing key, creating the key file on first use."""
+    from learn.documents import credential as vc
+
     path = Path(
         current_app.config.get("CREDENTIAL_KEY_FILE")
         or Path(current_app.instance_path) / "credential-key.pem"
@@ -216,6 +222,8 @@ def signing_key():
 
 def issuer_document() -> dict:
     """Return the issuer profile with the public key, published at :func:`issuer_url`."""
+    from learn.documents import credential as vc
+
     return vc.issuer_profile(
         issuer_url(), current_app.config["SITE_NAME"], signing_key().public_key()
     )
@@ -223,6 +231,8 @@ def issuer_document() -> dict:
 
 def credential_for(certificate: Certificate) -> dict:
     """Return the signed Open Badges 3.0 credential of ``certificate`` (deterministic)."""
+    from learn.documents import credential as vc
+
     data = certificate_data(certificate)
     start = datetime.combine(certificate.issued_on, time.min, tzinfo=UTC)
     until = (
