@@ -45,7 +45,11 @@ class Defaults:
 
     SECRET_KEY = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by the factory
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No ``pool_pre_ping``: it costs a round trip to PostgreSQL on every request. A
+    # connection dropped by a database restart fails one statement, and SQLAlchemy then
+    # throws away every pooled connection; connections older than half an hour are
+    # replaced before a server-side idle timeout or a firewall can cut them.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
 
     # Cookies: HttpOnly and SameSite always; Secure unless explicitly turned off for plain
     # http on 127.0.0.1 (make run does that; behind TLS leave it on).
