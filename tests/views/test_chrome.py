@@ -1,0 +1,73 @@
+"""The page chrome is kept per kind of visitor; nothing personal may leak between people."""
+
+from __future__ import annotations
+
+import re
+
+from learn.models import Role
+from tests.conftest import PASSWORD
+
+TOKEN = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _sign_in(app, user):
+    client = app.test_client()
+    page = client.get("/login")
+    token = TOKEN.search(page.data).group(1).decode()
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def _sign_out_token(page: bytes) -> str:
+    form = page[page.index(b'action="/logout"') :]
+    return TOKEN.search(form).group(1).decode()
+
+
+def test_each_person_gets_their_own_sign_out_token(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    first, second = _sign_in(app, make_user()), _sign_in(app, make_user())
+    first_token = _sign_out_token(first.get("/help").data)
+    second_token = _sign_out_token(second.get("/help").data)
+    assert first_token != second_token
+    # Each token signs its own person out; the other's is refused.
+    assert first.post("/logout", data={"csrf_token": second_token}).status_code == 400
+    assert first.post("/logout", data={"csrf_token": first_token}).status_code == 302
+    assert b'action="/logout"' not in first.get("/help").data
+    assert second.post("/logout", data={"csrf_token": second_token}).status_code == 302
+
+
+def test_the_header_follows_the_role_of_whoever_asks(app, make_user, auth):
+    client = app.test_client()
+    assert b"Sign in</a>" in client.get("/help").data
+    for role, authoring, administration in (
+        (Role.PLATFORM_ADMIN, True, True),
+        (Role.LEARNER, False, False),
+        (Role.TRAINER, True, False),
+        (Role.ORG_ADMIN, False, True),
+    ):
+        user = make_user(role)
+        client.post("/login", data={"email": user.email, "password": PASSWORD})
+        page = client.get("/help").data
+        assert (b">Authoring<" in page) is authoring, role
+        assert (b">Administration<" in page) is administration, role
+        assert b"Sign in</a>" not in page
+        client.post("/logout")
+    assert b"Sign in</a>" in client.get("/help").data
+
+
+def test_the_header_follows_the_registration_setting(app):
+    client = app.test_client()
+    assert b"Create an account" in client.get("/help").data
+    app.config["REGISTRATION_OPEN"] = False
+    assert b"Create an account" not in client.get("/help").data
+
+
+def test_the_chrome_follows_where_the_app_is_mounted(app):
+    client = app.test_client()
+    mounted = client.get("/help", base_url="http://localhost/training/").data
+    assert b'href="/training/login"' in mounted
+    plain = client.get("/help").data
+    assert b'href="/login"' in plain and b"/training" not in plain
