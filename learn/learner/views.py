@@ -6,6 +6,7 @@ from datetime import date
 from functools import lru_cache
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,6 +21,12 @@ from learn.services.learning import LearningError
 bp = Blueprint("learner", __name__)
 
 LENS_LABELS = {"gender": _l("Gender lens"), "age": _l("Age lens: children and young workers")}
+
+
+@lru_cache(maxsize=32)
+def _lens_labels(locale: str) -> dict[str, str]:
+    """Return the lens labels in ``locale`` (the current one), translated once per process."""
+    return {k: str(v) for k, v in LENS_LABELS.items()}
 
 
 def _fail(exc: LearningError):
@@ -132,7 +139,7 @@ def module(course_slug: str, module_slug: str):
     progress, open_attempt_id = learning.open_module_and_attempt(current_user, module)
     version = learning.module_version(progress)
     lenses = tracks.effective_lenses(current_user, track)
-    labels = {k: str(v) for k, v in LENS_LABELS.items()}
+    labels = _lens_labels(str(get_locale()))
     course_version = catalogue.course_info(course.live_version_id)
     return render_template(
         "learner/module.html",

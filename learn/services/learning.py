@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, bindparam, func, insert, inspect, select, update
+from sqlalchemy import and_, bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
@@ -186,6 +186,9 @@ _QUESTION_ANSWERS = (
     )
     .order_by(AttemptAnswer.step)
 )
+_ATTEMPT_BY_ID = select(QuizAttempt).where(QuizAttempt.id == bindparam("id"))
+#: The table's own INSERT (not the ORM's bulk path), built once.
+_INSERT_ANSWER = AttemptAnswer.__table__.insert()
 _DONE_QUESTIONS = select(AttemptAnswer.question_id).where(
     AttemptAnswer.attempt_id == bindparam("attempt_id"), AttemptAnswer.points.is_not(None)
 )
@@ -428,7 +431,7 @@ def attempt_quiz(attempt: QuizAttempt):
 
 def get_attempt(user: User, attempt_id: int) -> QuizAttempt:
     """Return the learner's own attempt, or raise a 404 for anyone else's or a missing one."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
+    attempt = db.session.scalar(_ATTEMPT_BY_ID, {"id": attempt_id})
     if attempt is None or attempt.user_id != user.id:
         raise LearningError("There is no such attempt.", 404)
     return attempt
@@ -502,14 +505,15 @@ def answer_question(
     try:
         # A Core INSERT: one statement, without the unit of work's bookkeeping.
         db.session.execute(
-            insert(AttemptAnswer).values(
-                attempt_id=attempt_id,
-                question_id=question_id,
-                step=step,
-                answer=list(answer),
-                points=score.points if score else None,
-                max_points=score.max_points if score else None,
-            )
+            _INSERT_ANSWER,
+            {
+                "attempt_id": attempt_id,
+                "question_id": question_id,
+                "step": step,
+                "answer": list(answer),
+                "points": score.points if score else None,
+                "max_points": score.max_points if score else None,
+            },
         )
         db.session.commit()
     except IntegrityError:
