@@ -35,26 +35,17 @@ run: install
 
 # Debian packages the tests need; installed only when missing, and only as root.
 system-packages:
-	@missing=""; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
-	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else \
-	    echo "FAILED: the tests need$$missing; install them (apt-get install$$missing)" >&2; exit 1; \
-	  fi; \
-	fi
+	@scripts/system-packages.sh chromium=chromium '/usr/lib/postgresql/*/bin/initdb=postgresql' \
+	  pdftotext=poppler-utils zbarimg=zbar-tools
 
 install-test: system-packages $(VENV)/.installed-test
 
 test: install-test
 	scripts/test.sh
 
+# The benchmark's load generator is Debian's wrk.
 bench: install-test
+	@scripts/system-packages.sh wrk=wrk
 	$(PY) bench/run.py
 
 lint: install-test
