@@ -342,20 +342,27 @@ def summary(attempt_id: int):
     )
 
 
-@bp.route("/certificates/<code>.pdf")
-@login_required
-def certificate_pdf(code: str):
-    """Download your certificate as a PDF."""
+def _certificate_download(code: str, make, mimetype: str, filename: str) -> Response:
+    """Send ``make(certificate)`` of the learner's own certificate ``code`` as a download
+    named ``filename`` (with ``{code}`` filled in)."""
     try:
         certificate = certificates.owned_certificate(current_user, code)
     except certificates.CertificateError as exc:
         abort(exc.status)
+    filename = filename.format(code=certificate.code)
     return Response(
-        certificates.pdf_for(certificate),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'
-        },
+        make(certificate),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str):
+    """Download your certificate as a PDF."""
+    return _certificate_download(
+        code, certificates.pdf_for, "application/pdf", "certificate-{code}.pdf"
     )
 
 
@@ -363,14 +370,6 @@ def certificate_pdf(code: str):
 @login_required
 def certificate_credential(code: str):
     """Download your certificate as a signed Open Badges 3.0 credential."""
-    try:
-        certificate = certificates.owned_certificate(current_user, code)
-    except certificates.CertificateError as exc:
-        abort(exc.status)
-    return Response(
-        certificates.credential_json(certificate),
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="credential-{certificate.code}.json"'
-        },
+    return _certificate_download(
+        code, certificates.credential_json, "application/json", "credential-{code}.json"
     )

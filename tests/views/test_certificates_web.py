@@ -118,8 +118,15 @@ def test_learner_downloads_pdf_and_credential(client, auth, certified):
     pdf = client.get(f"/certificates/{cert.code}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
+    assert (
+        pdf.headers["Content-Disposition"] == f'attachment; filename="certificate-{cert.code}.pdf"'
+    )
     assert client.get(f"/certificates/{cert.code}.pdf").data == pdf.data
     credential = client.get(f"/certificates/{cert.code}.json")
+    assert credential.mimetype == "application/json"
+    assert credential.headers["Content-Disposition"] == (
+        f'attachment; filename="credential-{cert.code}.json"'
+    )
     document = json.loads(credential.data)
     assert document["credentialSubject"]["name"] == "Zoë Łukasiewicz-Núñez"
     from learn.documents.credential import verify_credential
