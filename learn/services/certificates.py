@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from learn.core import certificate as rules
@@ -139,15 +139,17 @@ def status_of(certificate: Certificate | None, today: date | None = None) -> Cer
     return rules.status(certificate.revoked_at, certificate.expires_on, today or date.today())
 
 
+#: Built once: My learning runs it on every request.
+_CERTIFICATES_OF = (
+    select(Certificate)
+    .where(Certificate.user_id == bindparam("user_id"))
+    .order_by(Certificate.issued_at.desc())
+)
+
+
 def certificates_for(user: User) -> list[Certificate]:
     """Return a learner's certificates, newest first."""
-    return list(
-        db.session.scalars(
-            select(Certificate)
-            .where(Certificate.user_id == user.id)
-            .order_by(Certificate.issued_at.desc())
-        )
-    )
+    return list(db.session.scalars(_CERTIFICATES_OF, {"user_id": user.id}))
 
 
 def owned_certificate(user: User, code: str) -> Certificate:

@@ -174,6 +174,28 @@ _PROGRESS_AND_OPEN_ATTEMPT = (
     )
     .limit(1)
 )
+_RECENT_ATTEMPTS = (
+    select(QuizAttempt, Module.slug, Module.live_version_id, Course.slug)
+    .options(
+        load_only(
+            QuizAttempt.user_id,
+            QuizAttempt.module_id,
+            QuizAttempt.number,
+            QuizAttempt.submitted_at,
+            QuizAttempt.score,
+            QuizAttempt.passed,
+        )
+    )
+    .join(Module, Module.id == QuizAttempt.module_id)
+    .join(Course, Course.id == Module.course_id)
+    .where(
+        QuizAttempt.user_id == bindparam("user_id"),
+        QuizAttempt.submitted_at.is_not(None),
+        Module.live_version_id.is_not(None),
+    )
+    .order_by(QuizAttempt.submitted_at.desc())
+    .limit(bindparam("limit"))
+)
 _SCORED_ANSWERS = select(AttemptAnswer.points, AttemptAnswer.max_points).where(
     AttemptAnswer.attempt_id == bindparam("attempt_id"), AttemptAnswer.points.is_not(None)
 )
@@ -737,28 +759,7 @@ class AttemptRow:
 
 def recent_attempts(user: User, limit: int = 10) -> list[AttemptRow]:
     """Return the learner's latest finished attempts with their module titles (one query)."""
-    rows = db.session.execute(
-        select(QuizAttempt, Module.slug, Module.live_version_id, Course.slug)
-        .options(
-            load_only(
-                QuizAttempt.user_id,
-                QuizAttempt.module_id,
-                QuizAttempt.number,
-                QuizAttempt.submitted_at,
-                QuizAttempt.score,
-                QuizAttempt.passed,
-            )
-        )
-        .join(Module, Module.id == QuizAttempt.module_id)
-        .join(Course, Course.id == Module.course_id)
-        .where(
-            QuizAttempt.user_id == user.id,
-            QuizAttempt.submitted_at.is_not(None),
-            Module.live_version_id.is_not(None),
-        )
-        .order_by(QuizAttempt.submitted_at.desc())
-        .limit(limit)
-    ).all()
+    rows = db.session.execute(_RECENT_ATTEMPTS, {"user_id": user.id, "limit": limit}).all()
     titles = module_infos([version_id for _, _, version_id, _ in rows])
     return [
         AttemptRow(a, titles[version_id].title, course_slug, module_slug)

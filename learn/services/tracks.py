@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import bindparam, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learn.core.course import LENSES
@@ -111,15 +111,17 @@ def current_enrolment(user: User) -> Enrolment | None:
     )
 
 
+#: Built once: My learning and the module pages run it on every request.
+_ENROLMENTS = (
+    select(Enrolment)
+    .where(Enrolment.user_id == bindparam("user_id"))
+    .order_by(Enrolment.chosen_at.desc(), Enrolment.id.desc())
+)
+
+
 def enrolments(user: User) -> list[Enrolment]:
     """Return all of a learner's tracks, current first."""
-    return list(
-        db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.user_id == user.id)
-            .order_by(Enrolment.chosen_at.desc(), Enrolment.id.desc())
-        )
-    )
+    return list(db.session.scalars(_ENROLMENTS, {"user_id": user.id}))
 
 
 def effective_lenses(user: User, track: dict | None) -> frozenset[str]:
