@@ -36,7 +36,7 @@ from learn.services.catalogue import (
     module_infos,
     quiz_for,
 )
-from learn.services.tracks import effective_lenses
+from learn.services.tracks import effective_lenses, mark_tracks_started
 
 logger = logging.getLogger(__name__)
 
@@ -317,6 +317,8 @@ def open_module(user: User, module: Module) -> ModuleProgress:
     )
     db.session.add(progress)
     try:
+        db.session.flush()
+        mark_tracks_started(progress, module)
         db.session.commit()
     except IntegrityError:
         # Opened twice at once (two tabs): the other request made the row.

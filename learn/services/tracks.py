@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import bindparam, event, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learn.core.course import LENSES
 from learn.extensions import db
-from learn.models import Course, CourseVersion, Enrolment, Module, ModuleProgress, User
+from learn.models import Course, Enrolment, Module, ModuleProgress, User
 from learn.models.base import utcnow
-from learn.services.catalogue import find_course, live_courses
+from learn.services.catalogue import course_info, find_course, live_courses
 
 logger = logging.getLogger(__name__)
 
@@ -160,31 +160,25 @@ def _first_opened(user_id: int, course: Course, track_slug: str):
     )
 
 
-@event.listens_for(ModuleProgress, "after_insert")
-def _mark_tracks_started(mapper, connection, progress: ModuleProgress) -> None:
-    """When a learner first opens a module, mark their tracks containing it as started.
+def mark_tracks_started(progress: ModuleProgress, module: Module) -> None:
+    """A learner has opened ``module`` for the first time: mark their tracks with it started.
 
-    Runs inside the transaction that writes the progress row, so "started" on the
-    enrolment is always in step with the learner's progress; reports read it from there
-    instead of searching progress rows for every enrolment.
+    Called in the transaction that writes the progress row, so "started" on the enrolment
+    is always in step with the learner's progress; reports read it from there instead of
+    searching progress rows for every enrolment.
     """
-    found = connection.execute(
-        select(Module.course_id, Module.slug, CourseVersion.tracks)
-        .join(Course, Course.id == Module.course_id)
-        .join(CourseVersion, CourseVersion.id == Course.live_version_id)
-        .where(Module.id == progress.module_id)
-    ).first()
-    if found is None:
-        return
-    course_id, module_slug, course_tracks = found
-    slugs = [t["slug"] for t in course_tracks if module_slug in t["modules"]]
+    course_version_id = db.session.scalar(
+        select(Course.live_version_id).where(Course.id == module.course_id)
+    )
+    version = course_info(course_version_id) if course_version_id else None
+    slugs = [t["slug"] for t in version.tracks if module.slug in t["modules"]] if version else []
     if not slugs:
         return
-    connection.execute(
+    db.session.execute(
         update(Enrolment)
         .where(
             Enrolment.user_id == progress.user_id,
-            Enrolment.course_id == course_id,
+            Enrolment.course_id == module.course_id,
             Enrolment.track_slug.in_(slugs),
             Enrolment.started_at.is_(None),
         )
