@@ -39,14 +39,14 @@ def test_register_sign_out_sign_in(live_server, page):
     page.get_by_label("Email address").fill("zoe@works.example.gov")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.goto(live_server.url + "/account")
+    visit(page, live_server.url + "/account")
     assert "Zoë Okafor" in page.content()
     check_accessibility(page, "account")
 
 
 def test_form_errors_are_summarised_and_accessible(live_server, page):
     live_server.run(_seed_org)
-    page.goto(live_server.url + "/register")
+    visit(page, live_server.url + "/register")
     page.get_by_label("Work email address").fill("not-an-email")
     page.get_by_label("Create a password").fill("short")
     page.get_by_role("button", name="Create account").click()
@@ -67,7 +67,7 @@ def test_public_pages_are_accessible(live_server, page, path, status):
 
 def test_pages_work_at_320_pixels(live_server, page):
     page.set_viewport_size({"width": 320, "height": 640})
-    page.goto(live_server.url + "/register")
+    visit(page, live_server.url + "/register")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320
     check_accessibility(page, "register at 320px")
