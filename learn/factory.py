@@ -12,8 +12,8 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from learn import chrome
 from learn import config as config_module
+from learn import fragments
 from learn.errors import register_error_handlers
 from learn.extensions import babel, csrf, db, limiter, login_manager, migrate
 from learn.headers import init_headers
@@ -231,7 +231,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["format_date"] = lambda value: _format_date(value, current_locale_code())
     app.jinja_env.globals.update(has_endpoint=has_endpoint, current_locale_code=current_locale_code)
-    chrome.init_app(app, current_locale_code)
+    fragments.init_app(app, current_locale_code)
 
     @app.context_processor
     def _globals() -> dict:

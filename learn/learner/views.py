@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -10,10 +11,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from learn.content.render import render_text
 from learn.core.quiz import Outcome, Step
+from learn.fragments import kept_html
 from learn.learner import forms
 from learn.services import catalogue, certificates, learning, tracks
 from learn.services.learning import LearningError
@@ -62,6 +65,57 @@ def _current_track(course) -> tuple[object, dict | None]:
     return None, None
 
 
+@dataclass(frozen=True)
+class TrackCard:
+    """What one track's card on My learning shows: the input of its template and its key."""
+
+    number: int
+    is_current: bool
+    course_slug: str
+    track_title: str
+    course_title: str
+    modules: tuple[learning.ModuleStatus, ...]
+    next_module: learning.ModuleStatus | None
+    done: int
+    total: int
+    percent: int
+    minutes: int
+    completed_on: datetime | None
+    due_on: date | None
+    is_overdue: bool
+
+
+def _track_cards(progress: list[learning.TrackProgress], today: date) -> list[Markup]:
+    """Return the HTML of each track's card; a learner's cards change only as they progress,
+    so each is rendered once per process for what it shows."""
+    cards = []
+    for number, p in enumerate(progress, start=1):
+        card = TrackCard(
+            number=number,
+            is_current=number == 1 and len(progress) > 1,
+            course_slug=p.course.slug,
+            track_title=p.track["title"],
+            course_title=p.course_title,
+            modules=p.modules,
+            next_module=p.next_module,
+            done=p.done,
+            total=p.total,
+            percent=p.percent,
+            minutes=p.minutes,
+            completed_on=p.completion.completed_at if p.completion else None,
+            due_on=p.enrolment.due_on,
+            is_overdue=p.is_overdue(today),
+        )
+        cards.append(
+            kept_html(
+                "track-card",
+                (card,),
+                lambda card=card: render_template("learner/_track_card.html", card=card),
+            )
+        )
+    return cards
+
+
 @bp.route("/learning")
 @login_required
 def home():
@@ -70,9 +124,9 @@ def home():
     return render_template(
         "learner/home.html",
         progress=progress,
+        cards=_track_cards(progress, date.today()),
         recent=learning.recent_attempts(current_user),
         certificates=certificates.certificates_for(current_user),
-        today=date.today(),
     )
 
 

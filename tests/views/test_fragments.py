@@ -1,11 +1,15 @@
-"""The page chrome is kept per kind of visitor; nothing personal may leak between people."""
+"""Kept HTML (chrome, track cards) follows its inputs; nothing personal leaks between people."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
+from learn.extensions import db
 from learn.models import Role
-from tests.conftest import PASSWORD
+from learn.services import learning, tracks
+from tests.conftest import PASSWORD, AuthActions
+from tests.helpers import pass_module
 
 TOKEN = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -71,3 +75,43 @@ def test_the_chrome_follows_where_the_app_is_mounted(app):
     assert b'href="/training/login"' in mounted
     plain = client.get("/help").data
     assert b'href="/login"' in plain and b"/training" not in plain
+
+
+def _card(client) -> str:
+    html = client.get("/learning").get_data(as_text=True)
+    return html[html.index('<section class="card"') : html.index("</section>")]
+
+
+def test_a_track_card_follows_the_learners_progress(app, make_user, auth, demo_course):
+    first, second = make_user(), make_user()
+    course = demo_course
+    modules = {m.slug: m for m in course.modules}
+    for user in (first, second):
+        tracks.enrol(user, course, "buyers")
+    client = app.test_client()
+    auth_for = AuthActions(client)
+    auth_for.login(first)
+    card = _card(client)
+    assert "0 of 3 modules complete" in card and "Read: quiz to pass" not in card
+    learning.mark_read(first, modules["intro"])
+    assert "Read: quiz to pass" in _card(client)
+    pass_module(first, modules["intro"])
+    card = _card(client)
+    assert "1 of 3 modules complete (33%)" in card and "Complete</span>" in card
+    # Another learner with other progress gets their own card, not the kept one.
+    auth_for.logout()
+    auth_for.login(second)
+    assert "0 of 3 modules complete" in _card(client)
+
+
+def test_a_track_card_turns_overdue_when_the_date_passes(app, make_user, auth, demo_course):
+    user = make_user()
+    enrolment = tracks.enrol(user, demo_course, "buyers")
+    enrolment.due_on = date.today() + timedelta(days=1)
+    db.session.commit()
+    auth.login(user)
+    client = auth._client
+    assert "Due by" in _card(client) and "Overdue" not in _card(client)
+    enrolment.due_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    assert "Overdue" in _card(client)

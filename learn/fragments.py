@@ -1,0 +1,103 @@
+"""HTML fragments kept per process: the page chrome, and parts of pages keyed on their inputs.
+
+Some HTML depends on so little that rendering it for every request costs more than the
+rest of the page. The header and footer, for instance (a dozen links and a dozen
+translated strings), depend only on the language, the mount point, whether someone is
+signed in and with which role, and config. Such fragments are rendered once per process
+for each key and kept in a bounded map; a key must hold everything the fragment depends
+on (the language and the mount point are added to every key here). Per-request values,
+such as a CSRF token, are filled in after.
+
+In debug mode nothing is kept, so edited templates show at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+#: Stands in for the CSRF token in kept HTML (URL-safe, so never escaped).
+CSRF_PLACEHOLDER = "__csrf_token_placeholder__"
+CHROME_PARTS = ("head", "header", "footer")
+
+
+class _Kept:
+    """A bounded, thread-safe map from key to HTML; the least recently used goes first."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[tuple, Markup] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Markup | None:
+        with self._lock:
+            html = self._items.get(key)
+            if html is not None:
+                self._items.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: Markup) -> None:
+        with self._lock:
+            self._items[key] = html
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+def kept_html(kind: str, key: tuple, render: Callable[[], str], size: int = 1024) -> Markup:
+    """Return the HTML ``render()`` makes for ``key``, rendered once per process.
+
+    ``kind`` names the map (each holds up to ``size`` fragments); ``key`` must hold
+    everything the HTML depends on besides the language and the mount point.
+    """
+    maps: dict[str, _Kept] = current_app.extensions["learn.fragments"]
+    kept = maps.get(kind) or maps.setdefault(kind, _Kept(size))
+    full_key = (_language(), request.script_root, *key)
+    html = kept.get(full_key)
+    if html is None:
+        html = Markup(render())
+        if not current_app.debug:
+            kept.put(full_key, html)
+    return html
+
+
+def _language() -> str:
+    language = g.get("_fragments_language")
+    if language is None:
+        language = g._fragments_language = current_app.extensions["learn.fragments.language"]()
+    return language
+
+
+def site_chrome(part: str) -> Markup:
+    """Return the HTML of one part of the page chrome for the current request."""
+    if part not in CHROME_PARTS:
+        raise ValueError(f"no chrome part {part!r}")
+    user = current_user
+    signed_in = bool(user and user.is_authenticated)
+    key = (
+        part,
+        signed_in,
+        signed_in and user.is_trainer,
+        signed_in and user.is_admin,
+        bool(current_app.config["REGISTRATION_OPEN"]),
+    )
+    html = kept_html(
+        "chrome",
+        key,
+        lambda: render_template(f"chrome/{part}.html", csrf_placeholder=CSRF_PLACEHOLDER),
+    )
+    if CSRF_PLACEHOLDER in html:
+        html = Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))
+    return html
+
+
+def init_app(app: Flask, language: Callable[[], str]) -> None:
+    """Set up the kept fragments; ``language`` returns the current request's language."""
+    app.extensions["learn.fragments"] = {}
+    app.extensions["learn.fragments.language"] = language
+    app.jinja_env.globals["site_chrome"] = site_chrome
