@@ -49,12 +49,15 @@ class _Kept:
                 self._items.popitem(last=False)
 
 
-def kept_html(kind: str, key: tuple, render: Callable[[], str], size: int = 1024) -> Markup:
+def kept_html(kind: str, key: tuple | None, render: Callable[[], str], size: int = 1024) -> Markup:
     """Return the HTML ``render()`` makes for ``key``, rendered once per process.
 
     ``kind`` names the map (each holds up to ``size`` fragments); ``key`` must hold
-    everything the HTML depends on besides the language and the mount point.
+    everything the HTML depends on besides the language and the mount point. A key of
+    None renders afresh and keeps nothing (for HTML of things that may still change).
     """
+    if key is None:
+        return Markup(render())
     maps: dict[str, _Kept] = current_app.extensions["learn.fragments"]
     kept = maps.get(kind) or maps.setdefault(kind, _Kept(size))
     full_key = (_language(), request.script_root, *key)
@@ -91,8 +94,13 @@ def site_chrome(part: str) -> Markup:
         key,
         lambda: render_template(f"chrome/{part}.html", csrf_placeholder=CSRF_PLACEHOLDER),
     )
+    return with_csrf_token(html)
+
+
+def with_csrf_token(html: Markup) -> Markup:
+    """Fill this session's CSRF token into kept HTML rendered with ``CSRF_PLACEHOLDER``."""
     if CSRF_PLACEHOLDER in html:
-        html = Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))
+        return Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))
     return html
 
 

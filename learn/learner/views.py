@@ -16,7 +16,7 @@ from wtforms import SelectChoice
 
 from learn.content.render import render_text
 from learn.core.quiz import Outcome, Step
-from learn.fragments import kept_html
+from learn.fragments import CSRF_PLACEHOLDER, kept_html, with_csrf_token
 from learn.learner import forms
 from learn.services import catalogue, certificates, learning, tracks
 from learn.services.learning import LearningError
@@ -193,22 +193,48 @@ def module(course_slug: str, module_slug: str):
     progress, open_attempt_id = learning.open_module_and_attempt(current_user, module)
     version = learning.module_version(progress)
     lenses = tracks.effective_lenses(current_user, track)
-    labels = _lens_labels(str(get_locale()))
-    course_version = catalogue.course_info(course.live_version_id)
+    # What every reader of this version with these lenses sees is kept per process; a
+    # draft (previewed in place) is rendered afresh.
+    kept = version.is_published
+    toc = kept_html(
+        "module-toc",
+        (version.id, lenses) if kept else None,
+        lambda: render_template(
+            "learner/_module_toc.html", version=version, toc=version.body.toc_for(lenses)
+        ),
+    )
+    reading = kept_html(
+        "module-reading",
+        (version.id, lenses, course.live_version_id, course.slug, module.slug) if kept else None,
+        lambda: _module_reading(version, lenses, course, module.slug),
+    )
     return render_template(
         "learner/module.html",
         course=course,
         module=module,
         version=version,
         progress=progress,
-        body=version.html_for(lenses, labels),
-        toc=version.body.toc_for(lenses),
-        sources=[course_version.source(s) or {"id": s, "title": s} for s in version.sources],
+        toc=toc,
+        reading=with_csrf_token(reading),
         neighbours=learning.neighbours(course, track, module.slug, modules),
         track=track,
         has_update=progress.completed_at is None
         and progress.module_version_id != module.live_version_id,
         attempt=open_attempt_id,
+    )
+
+
+def _module_reading(version, lenses: frozenset[str], course, module_slug: str) -> str:
+    """Render a module's objectives, body with ``lenses`` and sources."""
+    course_version = catalogue.course_info(course.live_version_id)
+    return render_template(
+        "learner/_module_reading.html",
+        version=version,
+        body=version.html_for(lenses, _lens_labels(str(get_locale()))),
+        sources=[course_version.source(s) or {"id": s, "title": s} for s in version.sources],
+        course_slug=course.slug,
+        module_slug=module_slug,
+        csrf_placeholder=CSRF_PLACEHOLDER,
     )
 
 

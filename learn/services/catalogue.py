@@ -418,6 +418,8 @@ class ModuleInfo:
     sources: tuple[str, ...]
     content_note: str | None
     body: RenderedBody
+    #: A published (or superseded) version never changes; a draft is edited in place.
+    is_published: bool
     #: Body HTML by (lenses, lens labels): the same few combinations come back all day.
     _html: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -504,6 +506,7 @@ def module_infos(version_ids: Iterable[int]) -> dict[int, ModuleInfo]:
                 tuple(row.sources),
                 row.content_note,
                 RenderedBody.from_json(row.body_rendered),
+                row.state in _KEPT_STATES,
             )
             kept.put(row.id, info, row.state)
             found[row.id] = info

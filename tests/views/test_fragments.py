@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from learn.extensions import db
 from learn.models import Role
 from learn.services import learning, tracks
-from tests.conftest import PASSWORD, AuthActions
+from learn.services.catalogue import import_path
+from tests.conftest import DATA, PASSWORD, AuthActions
 from tests.helpers import pass_module
 
 TOKEN = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
@@ -115,3 +116,19 @@ def test_a_track_card_turns_overdue_when_the_date_passes(app, make_user, auth, d
     enrolment.due_on = date.today() - timedelta(days=1)
     db.session.commit()
     assert "Overdue" in _card(client)
+
+
+def test_the_kept_module_body_carries_each_readers_own_token(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    import_path(DATA / "content")
+    readers = [_sign_in(app, make_user()) for _ in range(2)]
+    tokens = []
+    for client in readers:
+        page = client.get("/courses/demo/modules/intro").data
+        tokens.append(re.search(rb'data-csrf="([^"]+)"', page).group(1).decode())
+    assert tokens[0] != tokens[1]
+    url = "/courses/demo/modules/intro/position"
+    other = {"section": "red-flags", "csrf_token": tokens[1]}
+    assert readers[0].post(url, data=other).status_code == 400
+    own = {"section": "red-flags", "csrf_token": tokens[0]}
+    assert readers[0].post(url, data=own).status_code == 204
