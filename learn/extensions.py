@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,3 +34,26 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def rate_limit(limit_value, **options):
+    """``limiter.limit``, also marking the view as one that has limits (see below)."""
+
+    def decorate(view):
+        limited = limiter.limit(limit_value, **options)(view)
+        limited.has_rate_limits = True
+        return limited
+
+    return decorate
+
+
+@limiter.request_filter
+def _has_no_rate_limits() -> bool:
+    """Spare the views without limits Flask-Limiter's work on every request.
+
+    Only views decorated with :func:`rate_limit` are limited: the app sets no default or
+    application-wide limits (the factory refuses them), so other views need no check,
+    which cost about a twentieth of a signed-in page.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "has_rate_limits", False)

@@ -67,6 +67,10 @@ def _init_extensions(app: Flask) -> None:
         app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        # learn.extensions skips the limiter on views without rate_limit(); limits meant
+        # for every view would silently not apply.
+        raise RuntimeError("Set rate limits per view with learn.extensions.rate_limit.")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)

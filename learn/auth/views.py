@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from learn.auth import forms
-from learn.extensions import db, limiter
+from learn.extensions import db, rate_limit
 from learn.models import AgeBand, Department, Gender, Organisation
 from learn.services import accounts
 
@@ -47,8 +47,8 @@ def _login_account_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
-@limiter.limit(
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@rate_limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_login_account_key,
     methods=["POST"],

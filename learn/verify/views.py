@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from learn.core.certificate import normalise_code
-from learn.extensions import limiter
+from learn.extensions import rate_limit
 from learn.services import certificates
 
 bp = Blueprint("verify", __name__)
@@ -18,7 +18,7 @@ def _limit() -> str:
 
 
 @bp.route("/verify")
-@limiter.limit(_limit)
+@rate_limit(_limit)
 def form():
     """A form to type a code; a typed code goes to its verification page."""
     typed = request.args.get("code", "").strip()
@@ -30,7 +30,7 @@ def form():
 
 
 @bp.route("/verify/<code>")
-@limiter.limit(_limit)
+@rate_limit(_limit)
 def check(code: str):
     """Say whether a certificate is valid, expired, revoked or unknown."""
     answer = certificates.verify_code(code)

@@ -174,3 +174,17 @@ def test_allowed_role_pairs(client, auth, make_user, path, role):
 )
 def test_public_pages_need_no_account(client, demo_course, path):
     assert client.get(path).status_code == 200
+
+
+def test_limits_for_every_view_are_refused(make_app):
+    # Views without rate_limit() skip the limiter, so a default limit would not apply.
+    with pytest.raises(RuntimeError, match="per view"):
+        make_app(RATELIMIT_DEFAULT="100 per minute")
+
+
+def test_views_without_limits_send_no_limit_headers(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    assert "X-RateLimit-Limit" not in client.get("/help").headers
+    refused = client.post("/login", data={"email": "x@example.gov", "password": "wrong pass!"})
+    assert "X-RateLimit-Limit" in refused.headers
