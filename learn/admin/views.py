@@ -8,6 +8,7 @@ record outside it answers 404.
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -163,108 +164,101 @@ def _checked_ids(form, scope: Scope) -> tuple[int | None, int | None]:
     return org_id, dept_id
 
 
-def _report_filter() -> tuple[forms.ReportFilterForm, reports.ReportFilter]:
-    """Read the report filters from the query string (anything invalid is ignored)."""
+class _Asked(NamedTuple):
+    """What a filter form asks for, once checked: only places inside the scope, live tracks."""
+
+    organisation_id: int | None
+    department_id: int | None
+    course_id: int | None
+    track_slug: str | None
+    date_from: date | None
+    date_to: date | None
+
+
+def _filter_form(form_class) -> tuple:
+    """Read a filter form from the query string (anything invalid or out of scope is ignored)."""
     scope = _scope()
-    form = forms.ReportFilterForm(formdata=request.args)
+    form = form_class(formdata=request.args)
     _fill_choices(form, scope)
     form.validate()
     org_id, dept_id = _checked_ids(form, scope)
     track = reports.find_track(form.track.data or "")
-    dates_ok = not (form.date_from.errors or form.date_to.errors)
-    return form, reports.ReportFilter(
-        organisation_id=org_id,
-        department_id=dept_id,
-        course_id=track.course_id if track else None,
-        track_slug=track.slug if track else None,
-        date_from=form.date_from.data if dates_ok else None,
-        date_to=form.date_to.data if dates_ok else None,
-    )
+    dates = (None, None)
+    if hasattr(form, "date_from") and not (form.date_from.errors or form.date_to.errors):
+        dates = (form.date_from.data, form.date_to.data)
+    course_id, slug = (track.course_id, track.slug) if track else (None, None)
+    return form, _Asked(org_id, dept_id, course_id, slug, *dates)
+
+
+def _report_filter() -> tuple[forms.ReportFilterForm, reports.ReportFilter]:
+    """Read the report filters from the query string."""
+    form, asked = _filter_form(forms.ReportFilterForm)
+    return form, reports.ReportFilter(**asked._asdict())
 
 
 def _people_filter() -> tuple[forms.PeopleFilterForm, people.PeopleFilter]:
     """Read the person-list filters from the query string."""
-    scope = _scope()
-    form = forms.PeopleFilterForm(formdata=request.args)
-    _fill_choices(form, scope)
-    form.validate()
-    org_id, dept_id = _checked_ids(form, scope)
-    track = reports.find_track(form.track.data or "")
+    form, asked = _filter_form(forms.PeopleFilterForm)
     role = form.role.data if form.role.data in {r.value for r in Role} else None
     return form, people.PeopleFilter(
         q=form.q.data or "",
-        organisation_id=org_id,
-        department_id=dept_id,
+        organisation_id=asked.organisation_id,
+        department_id=asked.department_id,
         role=Role(role) if role else None,
         status=form.status.data if form.status.data in ("active", "inactive") else None,
-        course_id=track.course_id if track else None,
-        track_slug=track.slug if track else None,
+        course_id=asked.course_id,
+        track_slug=asked.track_slug,
         progress=form.progress.data or None,
     )
 
 
 def _certificate_filter() -> tuple[forms.CertificateFilterForm, reports.CertificateFilter]:
     """Read the certificate-register filters from the query string."""
-    scope = _scope()
-    form = forms.CertificateFilterForm(formdata=request.args)
-    _fill_choices(form, scope)
-    form.validate()
-    org_id, _dept = _checked_ids(form, scope)
-    track = reports.find_track(form.track.data or "")
-    dates_ok = not (form.date_from.errors or form.date_to.errors)
+    form, asked = _filter_form(forms.CertificateFilterForm)
     known = ("valid", "expired", "revoked", "expiring")
     status = form.status.data if form.status.data in known else None
-    return form, reports.CertificateFilter(
-        organisation_id=org_id,
-        course_id=track.course_id if track else None,
-        track_slug=track.slug if track else None,
-        date_from=form.date_from.data if dates_ok else None,
-        date_to=form.date_to.data if dates_ok else None,
-        status=status,
-    )
+    return form, reports.CertificateFilter(**asked._asdict(), status=status)
 
 
 # --- dashboard and reports ---------------------------------------------------------------
 
 
+def _report_page(template: str, **figures):
+    """Render a report page: the filters read, then each figure built for the scope."""
+    form, filters = _report_filter()
+    scope = _scope()
+    built = {name: build(scope, filters) for name, build in figures.items()}
+    return render_template(template, form=form, **built)
+
+
 @bp.route("/")
 def dashboard():
     """Completion by organisation (or department) and by track, for the admin's scope."""
-    form, filters = _report_filter()
-    report = reports.completion_report(_scope(), filters)
-    return render_template("admin/dashboard.html", form=form, report=report)
+    return _report_page("admin/dashboard.html", report=reports.completion_report)
 
 
 @bp.route("/reports/weekly")
 def report_weekly():
     """Completions week by week."""
-    form, filters = _report_filter()
-    weeks = reports.weekly_completions(_scope(), filters)
-    return render_template("admin/report_weekly.html", form=form, weeks=weeks)
+    return _report_page("admin/report_weekly.html", weeks=reports.weekly_completions)
 
 
 @bp.route("/reports/quizzes")
 def report_quizzes():
     """Attempts, average score and pass rate per quiz."""
-    form, filters = _report_filter()
-    rows = reports.quiz_report(_scope(), filters)
-    return render_template("admin/report_quizzes.html", form=form, rows=rows)
+    return _report_page("admin/report_quizzes.html", rows=reports.quiz_report)
 
 
 @bp.route("/reports/reach")
 def report_reach():
     """People reached and trained by gender and age band, small groups suppressed."""
-    form, filters = _report_filter()
-    report = reports.reach_report(_scope(), filters)
-    return render_template("admin/report_reach.html", form=form, report=report)
+    return _report_page("admin/report_reach.html", report=reports.reach_report)
 
 
 @bp.route("/reports/expiring")
 def report_expiring():
     """Certificates that expire within the next 90 days."""
-    form, filters = _report_filter()
-    rows = reports.expiring_report(_scope(), filters)
-    return render_template("admin/report_expiring.html", form=form, rows=rows)
+    return _report_page("admin/report_expiring.html", rows=reports.expiring_report)
 
 
 REPORT_EXPORTS = {

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, and_, case, exists, false, func, insert, literal, or_, select, update
+from sqlalchemy import Date, and_, exists, false, func, insert, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from learn.extensions import db
@@ -27,6 +27,7 @@ from learn.models import (
     User,
 )
 from learn.models.base import UTCDateTime, utcnow
+from learn.services.people import track_counts
 from learn.services.scope import Scope
 from learn.services.tracks import enrol
 
@@ -337,77 +338,74 @@ class AssignmentRow:
     overdue: int
 
 
-def list_assignments(scope: Scope, today: date | None = None) -> list[AssignmentRow]:
-    """Return the assignments inside ``scope``, newest first, with counts (one query)."""
-    today = today or date.today()
+def assignment_query(scope: Scope, today: date):
+    """Return the SELECT of the assignments inside ``scope``, newest first, with counts.
+
+    Columns: id, course id, track slug, person's name, department's name, organisation's
+    name, due date, when made, and its people, completed and overdue. Shared by the page
+    and the CSV export; read a row with :func:`assignment_row`.
+    """
     target_user = aliased(User)
     org = aliased(Organisation)
     counts = (
-        select(
-            Enrolment.assignment_id.label("assignment_id"),
-            func.count().label("people"),
-            func.count(Enrolment.completed_at).label("completed"),
-            func.sum(
-                case(
-                    (and_(Enrolment.completed_at.is_(None), Enrolment.due_on < today), 1),
-                    else_=0,
-                )
-            ).label("overdue"),
-        )
+        track_counts(Enrolment.assignment_id, today)
         .where(Enrolment.assignment_id.is_not(None))
-        .group_by(Enrolment.assignment_id)
         .subquery()
     )
     org_id = func.coalesce(
         Assignment.organisation_id, Department.organisation_id, target_user.organisation_id
     )
-    query = (
+    return (
         select(
-            Assignment,
-            Department.name,
+            Assignment.id,
+            Assignment.course_id,
+            Assignment.track_slug,
             target_user.name,
+            Department.name,
             org.name,
-            counts.c.people,
-            counts.c.completed,
-            counts.c.overdue,
+            Assignment.due_on,
+            Assignment.created_at,
+            func.coalesce(counts.c.tracks, 0),
+            func.coalesce(counts.c.completed, 0),
+            func.coalesce(counts.c.overdue, 0),
         )
         .outerjoin(Department, Department.id == Assignment.department_id)
         .outerjoin(target_user, target_user.id == Assignment.user_id)
         .outerjoin(org, org.id == org_id)
-        .outerjoin(counts, counts.c.assignment_id == Assignment.id)
+        .outerjoin(counts, counts.c.key == Assignment.id)
+        .where(*scope.conditions(org_id))
         .order_by(Assignment.created_at.desc(), Assignment.id.desc())
     )
-    if not scope.is_all:
-        query = query.where(org_id == scope.organisation_id)
-    rows = []
-    for (
-        assignment,
-        dept_name,
-        user_name,
-        org_name,
-        people,
-        completed,
-        overdue,
-    ) in db.session.execute(query):
-        if assignment.user_id is not None:
-            kind, name = "person", user_name
-        elif assignment.department_id is not None:
-            kind, name = "department", dept_name
-        else:
-            kind, name = "organisation", org_name
-        rows.append(
-            AssignmentRow(
-                id=assignment.id,
-                course_id=assignment.course_id,
-                track_slug=assignment.track_slug,
-                target_kind=kind,
-                target_name=name or "",
-                organisation_name=org_name or "",
-                due_on=assignment.due_on,
-                created_at=assignment.created_at,
-                people=people or 0,
-                completed=completed or 0,
-                overdue=int(overdue or 0),
-            )
-        )
-    return rows
+
+
+def assignment_row(values) -> AssignmentRow:
+    """Return a listed assignment from a row of :func:`assignment_query`."""
+    (
+        assignment_id, course_id, track_slug, user_name, dept_name, org_name, due_on,
+        created_at, people, completed, overdue,
+    ) = values  # fmt: skip
+    if user_name is not None:
+        kind, name = "person", user_name
+    elif dept_name is not None:
+        kind, name = "department", dept_name
+    else:
+        kind, name = "organisation", org_name
+    return AssignmentRow(
+        id=assignment_id,
+        course_id=course_id,
+        track_slug=track_slug,
+        target_kind=kind,
+        target_name=name or "",
+        organisation_name=org_name or "",
+        due_on=due_on,
+        created_at=created_at,
+        people=people,
+        completed=completed,
+        overdue=overdue,
+    )
+
+
+def list_assignments(scope: Scope, today: date | None = None) -> list[AssignmentRow]:
+    """Return the assignments inside ``scope``, newest first, with counts (one query)."""
+    query = assignment_query(scope, today or date.today())
+    return [assignment_row(r) for r in db.session.execute(query)]

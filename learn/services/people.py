@@ -292,14 +292,17 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
+def place_conditions(scope: Scope, organisation_id: int | None, department_id: int | None) -> list:
+    """Return the WHERE conditions on ``User``: inside ``scope``, in the places asked for."""
+    conditions = scope.conditions(User.organisation_id, organisation_id)
+    if department_id is not None:
+        conditions.append(User.department_id == department_id)
+    return conditions
+
+
 def people_conditions(scope: Scope, filters: PeopleFilter, today: date) -> list:
     """Return the WHERE conditions on ``User`` for ``filters`` inside ``scope``."""
-    conditions = []
-    org_id = scope.narrow(filters.organisation_id)
-    if org_id is not None:
-        conditions.append(User.organisation_id == org_id)
-    if filters.department_id is not None:
-        conditions.append(User.department_id == filters.department_id)
+    conditions = place_conditions(scope, filters.organisation_id, filters.department_id)
     if filters.role is not None:
         conditions.append(User.role == filters.role)
     if filters.status == "active":
@@ -331,6 +334,29 @@ def people_conditions(scope: Scope, filters: PeopleFilter, today: date) -> list:
     return conditions
 
 
+def person_query(*conditions):
+    """Return the SELECT of people with their organisation's and department's names.
+
+    Columns: id, name, email, organisation, department, role, active, organisation id.
+    Shared by the person list and the reporting API.
+    """
+    return (
+        select(
+            User.id,
+            User.name,
+            User.email,
+            Organisation.name,
+            Department.name,
+            User.role,
+            User.active,
+            User.organisation_id,
+        )
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(*conditions)
+    )
+
+
 def list_people(
     scope: Scope,
     filters: PeopleFilter,
@@ -344,18 +370,7 @@ def list_people(
     total = db.session.scalar(select(func.count(User.id)).where(*conditions)) or 0
     page = max(1, page)
     rows = db.session.execute(
-        select(
-            User.id,
-            User.name,
-            User.email,
-            Organisation.name,
-            Department.name,
-            User.role,
-            User.active,
-        )
-        .join(Organisation, Organisation.id == User.organisation_id)
-        .outerjoin(Department, Department.id == User.department_id)
-        .where(*conditions)
+        person_query(*conditions)
         .order_by(User.name, User.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -383,26 +398,30 @@ def list_people(
     )
 
 
+def track_counts(key, today: date):
+    """Return a SELECT of ``key`` (an ``Enrolment`` column) with its tracks counted.
+
+    Columns ``key``, ``tracks``, ``completed`` and ``overdue`` (due date passed, not
+    completed), one row per value of ``key``: per person, or per assignment.
+    """
+    late = and_(Enrolment.completed_at.is_(None), Enrolment.due_on < today)
+    return select(
+        key.label("key"),
+        func.count().label("tracks"),
+        func.count(Enrolment.completed_at).label("completed"),
+        func.count(case((late, 1))).label("overdue"),
+    ).group_by(key)
+
+
 def enrolment_counts(user_ids: list[int], today: date) -> dict[int, tuple[int, int, int]]:
     """Return {user id: (tracks, completed, overdue)} for a page of people (one query)."""
     if not user_ids:
         return {}
-    result = db.session.execute(
-        select(
-            Enrolment.user_id,
-            func.count(),
-            func.count(Enrolment.completed_at),
-            func.sum(
-                case(
-                    (and_(Enrolment.completed_at.is_(None), Enrolment.due_on < today), 1),
-                    else_=0,
-                )
-            ),
-        )
-        .where(Enrolment.user_id.in_(user_ids))
-        .group_by(Enrolment.user_id)
-    )
-    return {row[0]: (row[1], row[2], int(row[3] or 0)) for row in result}
+    query = track_counts(Enrolment.user_id, today).where(Enrolment.user_id.in_(user_ids))
+    return {
+        key: (tracks, completed, overdue)
+        for key, tracks, completed, overdue in db.session.execute(query)
+    }
 
 
 # --- one person's record -----------------------------------------------------------------

@@ -50,6 +50,7 @@ from learn.models import (
 )
 from learn.models.user import AgeBand
 from learn.services.catalogue import live_courses
+from learn.services.people import person_query, place_conditions
 from learn.services.scope import Scope
 
 #: Cells of the reach tables under this many people are not shown.
@@ -114,13 +115,7 @@ def _date_in_range(column, f: ReportFilter) -> list:
 
 def _people(scope: Scope, f: ReportFilter) -> list:
     """Conditions on ``User`` for the scope and the organisation/department filters."""
-    conditions = []
-    org_id = scope.narrow(f.organisation_id)
-    if org_id is not None:
-        conditions.append(User.organisation_id == org_id)
-    if f.department_id is not None:
-        conditions.append(User.department_id == f.department_id)
-    return conditions
+    return place_conditions(scope, f.organisation_id, f.department_id)
 
 
 def _enrolment_places(scope: Scope, f: ReportFilter) -> list:
@@ -129,10 +124,7 @@ def _enrolment_places(scope: Scope, f: ReportFilter) -> list:
     Enrolments carry their person's organisation and department, so the big reports never
     join people.
     """
-    conditions = []
-    org_id = scope.narrow(f.organisation_id)
-    if org_id is not None:
-        conditions.append(Enrolment.organisation_id == org_id)
+    conditions = scope.conditions(Enrolment.organisation_id, f.organisation_id)
     if f.department_id is not None:
         conditions.append(Enrolment.department_id == f.department_id)
     return conditions
@@ -689,10 +681,7 @@ class CertificateRow:
 
 def certificate_conditions(scope: Scope, cf: CertificateFilter, today: date) -> list:
     """Return the WHERE conditions on ``Certificate`` for a register filter."""
-    conditions = []
-    org_id = scope.narrow(cf.organisation_id)
-    if org_id is not None:
-        conditions.append(Certificate.organisation_id == org_id)
+    conditions = scope.conditions(Certificate.organisation_id, cf.organisation_id)
     if cf.department_id is not None:
         conditions.append(
             Certificate.user_id.in_(select(User.id).where(User.department_id == cf.department_id))
@@ -883,27 +872,45 @@ def _audit_scope(scope: Scope) -> list:
     ]
 
 
+def audit_query(scope: Scope, action: str | None = None):
+    """Return the SELECT of the audit log inside ``scope``, newest first.
+
+    Columns: id, at, actor's name, actor's email, action, subject, detail. Shared by the
+    page and the CSV export.
+    """
+    actor = aliased(User)
+    query = (
+        select(
+            AuditEvent.id,
+            AuditEvent.at,
+            actor.name,
+            actor.email,
+            AuditEvent.action,
+            AuditEvent.subject,
+            AuditEvent.detail,
+        )
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .where(*_audit_scope(scope))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return query
+
+
+def _audit_row(values) -> AuditRow:
+    event_id, at, actor, _email, action, subject, detail = values
+    return AuditRow(event_id, at, actor, action, subject, detail or {})
+
+
 def audit_page(
     scope: Scope, page: int = 1, per_page: int = 50, action: str | None = None
 ) -> AuditPage:
     """Return one page of the audit log, newest first."""
     page = max(1, page)
-    actor = aliased(User)
-    query = (
-        select(AuditEvent, actor.name)
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
-        .where(*_audit_scope(scope))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
-    )
-    if action:
-        query = query.where(AuditEvent.action == action)
+    query = audit_query(scope, action).limit(per_page + 1).offset((page - 1) * per_page)
     found = db.session.execute(query).all()
-    rows = tuple(
-        AuditRow(e.id, e.at, name, e.action, e.subject, e.detail or {})
-        for e, name in found[:per_page]
-    )
+    rows = tuple(_audit_row(r) for r in found[:per_page])
     return AuditPage(rows, page, per_page, len(found) > per_page)
 
 
@@ -948,14 +955,8 @@ def reissue(actor: User, certificate: Certificate) -> Certificate:
 
 def certificate_history(certificate: Certificate) -> list[AuditRow]:
     """Return the audit events about one certificate, newest first."""
-    actor = aliased(User)
-    found = db.session.execute(
-        select(AuditEvent, actor.name)
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
-        .where(AuditEvent.subject == f"certificate:{certificate.code}")
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    ).all()
-    return [AuditRow(e.id, e.at, name, e.action, e.subject, e.detail or {}) for e, name in found]
+    query = audit_query(Scope(None)).where(AuditEvent.subject == f"certificate:{certificate.code}")
+    return [_audit_row(r) for r in db.session.execute(query)]
 
 
 # --- the reporting API ---------------------------------------------------------------------
@@ -998,19 +999,7 @@ def api_people(
     """
     today = today or date.today()
     query = (
-        select(
-            User.id,
-            User.name,
-            User.email,
-            Organisation.name,
-            User.organisation_id,
-            Department.name,
-            User.role,
-            User.active,
-        )
-        .join(Organisation, Organisation.id == User.organisation_id)
-        .outerjoin(Department, Department.id == User.department_id)
-        .where(User.id > after, *_people(scope, ReportFilter()))
+        person_query(User.id > after, *scope.conditions(User.organisation_id))
         .order_by(User.id)
         .limit(limit + 1)
     )
@@ -1049,17 +1038,17 @@ def api_people(
             )
     people = [
         ApiPerson(
-            id=r[0],
-            name=r[1],
-            email=r[2],
-            organisation=r[3],
-            organisation_id=r[4],
-            department=r[5],
-            role=str(r[6]),
-            active=bool(r[7]),
-            assignments=tuple(by_user.get(r[0], ())),
+            id=user_id,
+            name=name,
+            email=email,
+            organisation=organisation,
+            organisation_id=organisation_id,
+            department=department,
+            role=str(role),
+            active=bool(active),
+            assignments=tuple(by_user.get(user_id, ())),
         )
-        for r in page
+        for user_id, name, email, organisation, department, role, active, organisation_id in page
     ]
     return people, (ids[-1] if len(found) > limit else None)
 

@@ -25,6 +25,15 @@ class Scope:
         """Return the organisation to filter on: the scope's own, else the one asked for."""
         return self.organisation_id if self.organisation_id is not None else organisation_id
 
+    def conditions(self, organisation_column, organisation_id: int | None = None) -> list:
+        """Return the WHERE conditions keeping rows of this scope on ``organisation_column``.
+
+        ``organisation_id`` narrows a scope of every organisation to one; none is needed
+        when every organisation is shown.
+        """
+        org_id = self.narrow(organisation_id)
+        return [] if org_id is None else [organisation_column == org_id]
+
 
 def scope_for(user: User) -> Scope:
     """Return an admin's scope: platform admins see all, organisation admins their own."""
