@@ -99,6 +99,12 @@ class CertificateFilterForm(_GetForm):
     date_to = DateField(_l("Issued to"), validators=[Optional()])
 
 
+class AuditFilterForm(_GetForm):
+    """The audit log's filter: one kind of action."""
+
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
+
+
 class NewPersonForm(FlaskForm):
     name = StringField(
         _l("Full name"),

@@ -485,6 +485,13 @@ def assignment_list():
     return render_template("admin/assignments.html", form=form, rows=rows, titles=titles), status
 
 
+@bp.route("/assignments.csv")
+def export_assignments():
+    """Download the assignment list as CSV (streamed), with its people and their progress."""
+    chunks = exports.assignments_csv(_scope())
+    return _csv(f"assignments-{date.today().isoformat()}.csv", chunks)
+
+
 def _assignment_target(form: forms.AssignmentForm) -> dict | None:
     """Return the keyword naming the chosen target, or None with an error on the form."""
     if tracks.resolve_track(form.track.data or "") is None:
@@ -558,12 +565,30 @@ def reissue_certificate(code: str):
 # --- audit log and API tokens ------------------------------------------------------------
 
 
+def _audit_filter() -> tuple[forms.AuditFilterForm, str | None]:
+    """Read the audit-log filter (an action) from the query string."""
+    form = forms.AuditFilterForm(formdata=request.args)
+    form.action.choices = [("", _("Any"))] + [
+        (a, a.replace("_", " ")) for a in reports.audit_actions(_scope())
+    ]
+    form.validate()
+    return form, form.action.data or None
+
+
 @bp.route("/audit")
 def audit_log():
     """The audit log: platform admins see all; organisation admins their organisation's."""
-    action = request.args.get("action") or None
+    form, action = _audit_filter()
     result = reports.audit_page(_scope(), page=_page(), action=action)
-    return render_template("admin/audit.html", result=result)
+    return render_template("admin/audit.html", form=form, result=result)
+
+
+@bp.route("/audit.csv")
+def export_audit():
+    """Download the audit log as CSV (streamed), with the action filter applied."""
+    action = request.args.get("action") or None
+    chunks = exports.audit_csv(_scope(), action)
+    return _csv(f"audit-{date.today().isoformat()}.csv", chunks)
 
 
 def _token_form() -> forms.TokenForm:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
@@ -20,7 +21,7 @@ from sqlalchemy import String, case, func, literal, select, type_coerce
 from learn.core import certificate as certificate_rules
 from learn.extensions import db
 from learn.models import Certificate, Department, Enrolment, Organisation, User
-from learn.services import reports
+from learn.services import assignments, reports
 from learn.services.people import PeopleFilter, people_conditions, track_counts
 from learn.services.reports import CertificateFilter, ReportFilter
 from learn.services.scope import Scope
@@ -199,6 +200,66 @@ def certificates_csv(
         )
     )
     return write_csv(CERTIFICATE_HEADER, rows)
+
+
+# --- assignments and the audit log -------------------------------------------------------
+
+ASSIGNMENT_HEADER = (
+    "track",
+    "track_title",
+    "assigned_to",
+    "target",
+    "organisation",
+    "due_on",
+    "assigned_on",
+    "people",
+    "completed",
+    "overdue",
+)
+
+
+def assignments_csv(scope: Scope, today: date | None = None) -> Iterator[str]:
+    """Stream the assignments inside ``scope`` as CSV, newest first, with their counts."""
+    today = today or date.today()
+    titles = {(t.course_id, t.slug): (t.key, t.title) for t in reports.live_tracks()}
+    rows = (
+        (
+            *titles.get((a.course_id, a.track_slug), (a.track_slug, a.track_slug)),
+            a.target_kind,
+            a.target_name,
+            a.organisation_name,
+            a.due_on,
+            a.created_at.date(),
+            a.people,
+            a.completed,
+            a.overdue,
+        )
+        for a in map(
+            assignments.assignment_row, _streamed(assignments.assignment_query(scope, today))
+        )
+    )
+    return stream_csv(ASSIGNMENT_HEADER, rows)
+
+
+AUDIT_HEADER = ("at", "actor", "actor_email", "action", "subject", "detail")
+
+
+def audit_csv(scope: Scope, action: str | None = None) -> Iterator[str]:
+    """Stream the audit log inside ``scope`` as CSV, newest first; ``detail`` as JSON."""
+    rows = (
+        (
+            at.isoformat(),
+            actor,
+            email,
+            event_action,
+            subject,
+            json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+        )
+        for _id, at, actor, email, event_action, subject, detail in _streamed(
+            reports.audit_query(scope, action)
+        )
+    )
+    return stream_csv(AUDIT_HEADER, rows)
 
 
 # --- the dashboard's tables --------------------------------------------------------------

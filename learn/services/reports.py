@@ -914,6 +914,12 @@ def audit_page(
     return AuditPage(rows, page, per_page, len(found) > per_page)
 
 
+def audit_actions(scope: Scope) -> list[str]:
+    """Return the actions recorded in the audit log inside ``scope``, alphabetically."""
+    query = audit_query(scope).with_only_columns(AuditEvent.action).distinct().order_by(None)
+    return sorted(db.session.scalars(query))
+
+
 # --- one certificate, for admins -----------------------------------------------------------
 
 

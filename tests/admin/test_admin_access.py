@@ -26,9 +26,11 @@ GET_PAGES = [
     "/admin/people/new",
     "/admin/people/import",
     "/admin/assignments",
+    "/admin/assignments.csv",
     "/admin/certificates",
     "/admin/certificates.csv",
     "/admin/audit",
+    "/admin/audit.csv",
     "/admin/api-tokens",
 ]
 POST_ACTIONS = [

@@ -1,16 +1,20 @@
-"""CSV exports: streamed, filtered, scoped, and safe to open in a spreadsheet."""
+"""CSV exports of the assignment list, the audit log and the person list: streamed, filtered,
+scoped, and safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import String, literal, null, select
+from sqlalchemy import String, literal, null, select, update
 
 from learn.extensions import db
-from learn.services import exports, tracks
+from learn.models import Certificate, Enrolment, Role
+from learn.services import assignments, certificates, exports, people, tracks
+from learn.services.scope import Scope
 from tests.helpers import complete_track
 
 TODAY = date.today()
@@ -27,6 +31,10 @@ def read_csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text[1:])))
 
 
+def certificate_of(user) -> Certificate:
+    return db.session.scalar(select(Certificate).where(Certificate.user_id == user.id))
+
+
 @pytest.mark.parametrize(
     "value",
     ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain", "", " =x", "'=x", "Ωmega", "=Ω"],
@@ -38,6 +46,119 @@ def test_the_database_guards_formulas_as_python_does(app, value):
 
 def test_the_database_guard_leaves_null_alone(app):
     assert db.session.scalar(select(exports.safe_column(null()))) is None
+
+
+# --- assignments -------------------------------------------------------------------------
+
+
+def test_assignments_csv_counts_people_and_guards_formulas(
+    client, login, platform_admin, make_org, make_user, demo_course
+):
+    org = make_org("=Evil Ministry", departments=("@Unit",))
+    unit = org.departments[0]
+    done = make_user(org=org, department=unit, name="Done Person")
+    late = make_user(org=org, department=unit, name="Late Person")
+    make_user(org=org, department=unit, name="Waiting Person")
+    assignments.assign_track(
+        platform_admin, Scope(None), demo_course, "buyers", SOON, department=unit
+    )
+    complete_track(done, "demo", "buyers")
+    db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == late.id)
+        .values(due_on=TODAY - timedelta(days=1))
+    )
+    db.session.commit()
+    login(platform_admin)
+    rows = read_csv(client.get("/admin/assignments.csv"))
+    assert rows[0] == [
+        "track", "track_title", "assigned_to", "target", "organisation", "due_on",
+        "assigned_on", "people", "completed", "overdue",
+    ]  # fmt: skip
+    assert rows[1:] == [
+        [
+            "demo/buyers", "Buyers", "department", "'@Unit", "'=Evil Ministry",
+            SOON.isoformat(), TODAY.isoformat(), "3", "1", "1",
+        ]
+    ]  # fmt: skip
+
+
+def test_org_admin_exports_only_their_organisations_assignments(
+    client, login, admin_a, admin_b, org_a, org_b, make_user, demo_course
+):
+    person_b = make_user(org=org_b, name="Bea Outside")
+    assignments.assign_track(
+        admin_a, Scope(org_a.id), demo_course, "buyers", SOON, organisation_id=org_a.id
+    )
+    assignments.assign_track(admin_b, Scope(org_b.id), demo_course, "managers", SOON, user=person_b)
+    login(admin_a)
+    html = client.get("/admin/assignments").get_data(as_text=True)
+    assert 'href="/admin/assignments.csv"' in html
+    rows = read_csv(client.get("/admin/assignments.csv"))
+    assert [(r[0], r[2], r[3]) for r in rows[1:]] == [("demo/buyers", "organisation", "Ministry A")]
+    assert "Bea Outside" not in str(rows) and "Ministry B" not in str(rows)
+
+
+def test_assignments_csv_of_nothing_is_just_the_header(client, login, admin_a):
+    login(admin_a)
+    assert len(read_csv(client.get("/admin/assignments.csv"))) == 1
+    assert "/admin/assignments.csv" not in client.get("/admin/assignments").get_data(as_text=True)
+
+
+# --- the audit log -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def audited(make_user, org_a, org_b, platform_admin, demo_course):
+    """Events in both organisations: certificates revoked, and people deactivated.
+
+    The person deactivating someone in Ministry A is named like a spreadsheet formula.
+    """
+    a_person = make_user(org=org_a, name="Ann")
+    b_person = make_user(org=org_b, name="Ben")
+    complete_track(a_person, "demo", "buyers")
+    complete_track(b_person, "demo", "buyers")
+    certificates.revoke_certificate(certificate_of(a_person), "A's reason", platform_admin)
+    certificates.revoke_certificate(certificate_of(b_person), "B's, reason", platform_admin)
+    formula_admin = make_user(Role.ORG_ADMIN, org=org_a, name="=cmd|' /C calc'!A0")
+    people.set_active(formula_admin, Scope(org_a.id), a_person, False)
+    b_admin = make_user(Role.ORG_ADMIN, org=org_b, name="Bob")
+    people.set_active(b_admin, Scope(org_b.id), b_person, False)
+    return a_person, b_person
+
+
+def test_audit_csv_applies_the_action_filter(client, login, platform_admin, audited):
+    login(platform_admin)
+    rows = read_csv(client.get("/admin/audit.csv?action=certificate_revoked"))
+    assert rows[0] == ["at", "actor", "actor_email", "action", "subject", "detail"]
+    assert {r[3] for r in rows[1:]} == {"certificate_revoked"}
+    assert sorted(json.loads(r[5])["reason"] for r in rows[1:]) == ["A's reason", "B's, reason"]
+    assert all(r[1] == "Pat Platform" and r[4].startswith("certificate:") for r in rows[1:])
+    everything = read_csv(client.get("/admin/audit.csv"))
+    assert {"certificate_revoked", "user_deactivated"} <= {r[3] for r in everything[1:]}
+    assert [r[0] for r in everything[1:]] == sorted((r[0] for r in everything[1:]), reverse=True)
+
+
+def test_org_admin_audit_csv_stays_in_their_organisation(client, login, admin_a, audited):
+    a_person, b_person = audited
+    login(admin_a)
+    rows = read_csv(client.get("/admin/audit.csv"))
+    subjects = {r[4] for r in rows[1:]}
+    assert f"user:{a_person.id}" in subjects and f"user:{b_person.id}" not in subjects
+    assert "B's, reason" not in str(rows) and "Bob" not in str(rows)
+    deactivated = next(r for r in rows[1:] if r[3] == "user_deactivated")
+    assert deactivated[1] == "'=cmd|' /C calc'!A0"
+
+
+def test_audit_page_offers_its_actions_and_links_the_filtered_csv(client, login, admin_a, audited):
+    login(admin_a)
+    html = client.get("/admin/audit?action=certificate_revoked").get_data(as_text=True)
+    assert '<option selected value="certificate_revoked">' in html
+    assert 'href="/admin/audit.csv?action=certificate_revoked"' in html
+    assert "A&#39;s reason" in html and "user:" not in html
+    html = client.get("/admin/audit?action=no_such_action").get_data(as_text=True)
+    assert "Nothing recorded yet." in html
+    assert len(read_csv(client.get("/admin/audit.csv?action=no_such_action"))) == 1
 
 
 # --- the person list ---------------------------------------------------------------------
