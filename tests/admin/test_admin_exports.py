@@ -9,10 +9,10 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import String, literal, null, select, update
+from sqlalchemy import String, func, insert, literal, null, select, update
 
 from learn.extensions import db
-from learn.models import Certificate, Enrolment, Role
+from learn.models import Certificate, Enrolment, Role, User
 from learn.services import assignments, certificates, exports, people, tracks
 from learn.services.scope import Scope
 from tests.helpers import complete_track
@@ -174,7 +174,18 @@ def test_people_csv_counts_tracks_under_every_filter(
     complete_track(late, "demo", "managers")
     calm = make_user(org=org_a, department=finance, name="Calm Buyer")
     tracks.enrol(calm, demo_course, "buyers", due_on=SOON)
+    make_user(Role.TRAINER, org=org_a, name="Tia Trainer").active = False
+    db.session.commit()
     login(admin_a)
+    for query, names in (
+        ("role=trainer", ["Tia Trainer"]),
+        ("status=inactive", ["Tia Trainer"]),
+        ("track=demo/buyers", ["Calm Buyer", "Late Buyer"]),
+        ("track=demo/managers&progress=completed", ["Late Buyer"]),
+        ("q=nobody", []),
+    ):
+        rows = read_csv(client.get(f"/admin/people.csv?{query}"))
+        assert [r[0] for r in rows[1:]] == names, query
     for query in (f"department={procurement.id}", "progress=overdue", "q=late"):
         rows = read_csv(client.get(f"/admin/people.csv?{query}"))
         assert [r[0] for r in rows[1:]] == ["Late Buyer"], query
@@ -187,3 +198,21 @@ def test_people_csv_counts_tracks_under_every_filter(
     login(admin_b)
     rows = read_csv(client.get(f"/admin/people.csv?organisation={org_a.id}"))
     assert [r[0] for r in rows[1:]] == ["Bo Admin"]
+
+
+def test_an_export_cut_short_leaves_the_database_usable(app, org_a):
+    """A browser gone half-way: the export stops, and the request's rollback recovers."""
+    db.session.execute(
+        insert(User),
+        [
+            {"email": f"p{i}@example.gov", "name": f"Person {i}", "role": Role.LEARNER,
+             "organisation_id": org_a.id, "session_token": "x"}
+            for i in range(1500)
+        ],
+    )  # fmt: skip
+    db.session.commit()
+    chunks = exports.people_csv(Scope(None), people.PeopleFilter())
+    assert next(chunks).startswith("\ufeffname,email")
+    chunks.close()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(User.id))) == 1500
