@@ -1,14 +1,17 @@
 """Benchmark the admin reports at national scale, on SQLite and on PostgreSQL.
 
-Builds the data set with ``learn demo-data`` (the same service), into a file SQLite
-database and into a throwaway PostgreSQL server (``scripts/test-postgres.sh``), then times
-each admin page over repeated requests with the Flask test client, signed in as a
-platform admin, and prints the median and 95th percentile. The CSV exports are timed as
+Times each admin page over repeated requests with the Flask test client, signed in as a
+platform admin, and prints the median and 95th percentile; the CSV exports are timed as
 rows per second. Results go to ``bench/results/reports.md``.
 
+The data set is the one ``make bench`` uses for its admin page (``learn demo-data``,
+100,000 learners): taken from ``instance/bench-cache`` (a SQLite file, and a database of the
+cached PostgreSQL cluster) or built there first if missing (about 30 minutes; see
+``bench/lib/datasets.py``). Each run works on a fresh copy, so the cache never changes.
+
     .venv/bin/python bench/reports.py                      # 100,000 learners, both databases
-    .venv/bin/python bench/reports.py --learners 10000 --attempts 130000 --repeat 10
-    .venv/bin/python bench/reports.py --databases sqlite --keep /tmp/bench   # reuse the data
+    .venv/bin/python bench/reports.py --databases sqlite --repeat 10
+    .venv/bin/python bench/reports.py --organisations 20 --learners 10000 --attempts 100000
 
 Targets (issue #7): every dashboard page under 300 ms at the median; exports above
 50,000 rows per second.
@@ -21,7 +24,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +33,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ADMIN_EMAIL = "bench-admin@example.org"
-ADMIN_PASSWORD = "bench admin pass phrase"
+from bench.lib import datasets  # noqa: E402
+from bench.lib.postgres import Postgres  # noqa: E402
+from bench.lib.servers import free_port  # noqa: E402
+
+ADMIN_EMAIL = datasets.ADMIN_EMAIL
+ADMIN_PASSWORD = datasets.ADMIN_PASSWORD
+#: The secret key the cached sets are built with (any will do: no cookie outlives a run).
+SECRET_KEY = "bench-secret-key"
 PAGE_TARGET_MS = 300
 EXPORT_TARGET_ROWS = 50_000
 
@@ -53,40 +61,45 @@ def _app(url: str):
     )
 
 
-def build(url: str, args) -> dict:
-    """Create the tables and fill them with demo data; return the row counts and time."""
-    from sqlalchemy import text
+def row_counts(url: str) -> dict[str, int]:
+    """Return how many rows of each kind the data set holds (overdue and expired: today)."""
+    from sqlalchemy import func, select
 
+    from learn import models as m
     from learn.extensions import db
-    from learn.models import Role
-    from learn.services import accounts
-    from learn.services.demo import DemoSize, build_demo_data
 
-    app = _app(url)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        started = time.perf_counter()
-        counts = build_demo_data(
-            DemoSize(args.organisations, args.learners, args.attempts, args.seed),
-            today=date.fromisoformat(args.today),
-            progress=lambda m: print("   ", m, flush=True),
-        )
-        built = time.perf_counter() - started
-        org = accounts.ensure_organisation("Platform administration")
-        accounts.create_user(
-            accounts.NewAccount(
-                "Bench admin", ADMIN_EMAIL, ADMIN_PASSWORD, org.id, role=Role.PLATFORM_ADMIN
-            )
-        )
-        started = time.perf_counter()
-        # What autovacuum would do on a live server: statistics, and on PostgreSQL the
-        # visibility map that lets covering indexes be read without the table.
-        statement = "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
-        with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(statement))
-        analysed = time.perf_counter() - started
-    return {"counts": counts, "build_seconds": built, "analyse_seconds": analysed}
+    today = date.today()
+    tables = {
+        "organisations": m.Organisation, "departments": m.Department, "people": m.User,
+        "assignments": m.Assignment, "enrolments": m.Enrolment,
+        "module progress": m.ModuleProgress, "attempts": m.QuizAttempt,
+        "completions": m.TrackCompletion, "certificates": m.Certificate,
+    }  # fmt: skip
+    counted = {label: select(func.count()).select_from(t) for label, t in tables.items()}
+    counted["expired certificates"] = select(func.count()).where(
+        m.Certificate.revoked_at.is_(None), m.Certificate.expires_on <= today
+    )
+    counted["overdue"] = select(func.count()).where(
+        m.Enrolment.completed_at.is_(None), m.Enrolment.due_on < today
+    )
+    with _app(url).app_context():
+        return {label: db.session.scalar(query) for label, query in counted.items()}
+
+
+def vacuum(url: str) -> float:
+    """Do what autovacuum would on a live PostgreSQL server; return the seconds it took.
+
+    The visibility map lets covering indexes be read without the table; the cached sets
+    are only ANALYZEd when built.
+    """
+    from sqlalchemy import create_engine, text
+
+    started = time.perf_counter()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    return time.perf_counter() - started
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -194,21 +207,6 @@ def measure(url: str, args) -> list[dict]:
     return results
 
 
-def _postgres(port: int):
-    directory = tempfile.mkdtemp(prefix="learn-bench-pg-")
-    url = subprocess.run(
-        [str(ROOT / "scripts/test-postgres.sh"), "start", directory, str(port)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return directory, url
-
-
-def _stop_postgres(directory: str) -> None:
-    subprocess.run([str(ROOT / "scripts/test-postgres.sh"), "stop", directory], check=False)
-
-
 def write_report(path: Path, args, runs: dict) -> None:
     """Write the results as Markdown."""
     lines = [
@@ -217,18 +215,19 @@ def write_report(path: Path, args, runs: dict) -> None:
         f"Made by `bench/reports.py` on {date.today().isoformat()}: {platform.platform()}, "
         f"Python {platform.python_version()}, {os.cpu_count()} CPU(s).",
         f"Data: `learn demo-data --organisations {args.organisations} --learners {args.learners} "
-        f"--attempts {args.attempts} --seed {args.seed}` (as of {args.today}). "
+        f"--attempts {args.attempts} --seed {args.seed}`, the set cached in "
+        "`instance/bench-cache`, copied for the run. "
         f"Each page requested {args.repeat} times after one warm-up, signed in as a "
         "platform admin, with the Flask test client (no network).",
         "",
     ]
     for name, run in runs.items():
-        counts = run["counts"]
+        counts = ", ".join(f"{label} {n}" for label, n in run["counts"].items())
         lines += [
             f"## {name}",
             "",
-            f"Rows: {counts.summary()}.",
-            f"Built in {run['build_seconds']:.0f} s (ANALYZE {run['analyse_seconds']:.1f} s).",
+            f"Rows (overdue and expired as of the run): {counts}.",
+            f"Data set: {run['data_set']}; {run['prepared']}.",
             "",
             "| page | median ms | p95 ms | target |",
             "| --- | ---: | ---: | --- |",
@@ -254,80 +253,99 @@ def write_report(path: Path, args, runs: dict) -> None:
 
 
 def main() -> None:
-    """Parse arguments, build, measure, report."""
+    """Parse arguments, take the data sets from the cache, measure, report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--organisations", type=int, default=50)
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--attempts", type=int, default=1_300_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--today", default=date.today().isoformat(), help="Day the data is made for."
-    )
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--pg-port", type=int, default=25442)
     parser.add_argument(
-        "--keep", default=None, help="Keep the SQLite file in this folder and reuse it if there."
+        "--cache", default=str(ROOT / "instance" / "bench-cache"), help="Where the sets are kept."
     )
     parser.add_argument("--output", default=str(ROOT / "bench/results/reports.md"))
     args = parser.parse_args()
     import logging
 
     logging.disable(logging.INFO)
+    size = datasets.Size(args.organisations, args.learners, args.attempts, args.seed)
+    cache = Path(args.cache)
+    log = ROOT / "bench/results/raw/reports-build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     runs = {}
     for name in args.databases.split(","):
         print(f"== {name} ==", flush=True)
         if name == "sqlite":
-            folder = Path(args.keep or tempfile.mkdtemp(prefix="learn-bench-"))
-            folder.mkdir(parents=True, exist_ok=True)
-            db_file = folder / f"bench-{args.learners}.db"
-            url = f"sqlite:///{db_file}"
-            if args.keep and db_file.exists() and (folder / f"{db_file.name}.built").exists():
-                print("    reusing", db_file)
-                run = {"counts": _stored_counts(folder / f"{db_file.name}.built"),
-                       "build_seconds": 0.0, "analyse_seconds": 0.0}  # fmt: skip
-            else:
-                run = build(url, args)
-                (folder / f"{db_file.name}.built").write_text(repr(vars(run["counts"])))
-            run["results"] = measure(url, args)
-            runs[f"SQLite {_sqlite_version()} (file database)"] = run
-            if not args.keep:
-                shutil.rmtree(folder, ignore_errors=True)
+            runs[f"SQLite {_sqlite_version()} (file database)"] = sqlite_run(size, cache, log, args)
         elif name == "postgresql":
-            directory, url = _postgres(args.pg_port)
-            try:
-                run = build(url, args)
-                run["results"] = measure(url, args)
-                runs[f"PostgreSQL {_pg_version(url)}"] = run
-            finally:
-                _stop_postgres(directory)
+            runs.update(postgres_run(size, cache, log, args))
         else:
             raise SystemExit(f"unknown database {name}")
     write_report(Path(args.output), args, runs)
 
 
-def _stored_counts(path: Path):
-    import ast
+def sqlite_run(size: datasets.Size, cache: Path, log: Path, args) -> dict:
+    """Measure on a copy of the cached SQLite set."""
+    cached = datasets.sqlite_set(cache, size, SECRET_KEY, log)
+    folder = Path(tempfile.mkdtemp(prefix="learn-reports-"))
+    try:
+        url = f"sqlite:///{datasets.sqlite_copy(cached, folder / 'reports.db')}"
+        run = {
+            "data_set": f"`{cached.name}`",
+            "prepared": "a file copy (the set was ANALYZEd when built)",
+            "counts": row_counts(url),
+        }
+        run["results"] = measure(url, args)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return run
 
-    from learn.services.demo import DemoCounts
 
-    return DemoCounts(**ast.literal_eval(path.read_text()))
+def postgres_run(size: datasets.Size, cache: Path, log: Path, args) -> dict:
+    """Measure on a copy of the cached PostgreSQL set, in the cached cluster."""
+    folder = cache / "pg"
+    if is_running(folder):
+        # Postgres.start() would stop it under whoever is using it (bench/run.py).
+        raise SystemExit(f"The PostgreSQL cluster in {folder} is in use; run this later.")
+    pg = Postgres(folder, free_port())
+    pg.start()
+    copy = "reports_run"
+    try:
+        template = datasets.postgres_set(pg, size, SECRET_KEY, log)
+        pg.copy(template, copy)
+        url = pg.url(copy)
+        seconds = vacuum(url)
+        run = {
+            "data_set": f"database `{template}`",
+            "prepared": (
+                f"a `CREATE DATABASE … TEMPLATE` copy, then VACUUM ANALYZE ({seconds:.1f} s)"
+            ),
+            "counts": row_counts(url),
+        }
+        run["results"] = measure(url, args)
+        return {f"PostgreSQL {pg.version()}": run}
+    finally:
+        pg.drop(copy)
+        pg.stop()
+
+
+def is_running(folder: Path) -> bool:
+    """Return whether the cluster in ``folder`` has a live postmaster."""
+    pid_file = folder / "data" / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text().split()[0]), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    return True
 
 
 def _sqlite_version() -> str:
     import sqlite3
 
     return sqlite3.sqlite_version
-
-
-def _pg_version(url: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        version = conn.execute(text("SHOW server_version")).scalar()
-    engine.dispose()
-    return str(version).split()[0]
 
 
 if __name__ == "__main__":
