@@ -166,7 +166,7 @@ def people_csv(scope: Scope, filters: PeopleFilter, today: date | None = None) -
         .where(*conditions)
         .order_by(User.name, User.id)
     )
-    if db.engine.dialect.name == "postgresql":
+    if db.engine.dialect.driver == "psycopg":
         return _copied_csv(PEOPLE_HEADER, query)
     return write_csv(PEOPLE_HEADER, _streamed(query))
 
