@@ -36,7 +36,9 @@ def shared_runs(text: str, runs: set[tuple[str, ...]], n: int = RUN) -> list[str
     found = []
     for part in QUOTED.split(text):
         w = words(part)
-        found.extend(" ".join(w[i : i + n]) for i in range(len(w) - n + 1) if tuple(w[i : i + n]) in runs)
+        found.extend(
+            " ".join(w[i : i + n]) for i in range(len(w) - n + 1) if tuple(w[i : i + n]) in runs
+        )
     return found
 
 
