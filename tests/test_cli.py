@@ -7,7 +7,7 @@ import shutil
 from sqlalchemy import func, select
 
 from learn.extensions import db
-from learn.models import Course, ModuleVersion, Role, User
+from learn.models import Course, ModuleImage, ModuleVersion, Role, User
 from tests.conftest import DATA
 
 
@@ -80,3 +80,52 @@ def test_ensure_admin_prints_how_to_sign_in(app, runner):
     )
     result = runner.invoke(args=["ensure-admin"])
     assert "Platform admin: boss@example.gov" in result.output
+
+
+def _folder_with_image(tmp_path, image: bytes, sha: str | None = None):
+    """Copy the demo content, put ``image`` in its media folder and show it in a module."""
+    import hashlib
+
+    root = tmp_path / "content"
+    shutil.copytree(DATA / "content", root)
+    sha = sha or hashlib.sha256(image).hexdigest()
+    folder = root / "courses" / "demo" / "media" / sha
+    folder.mkdir(parents=True)
+    (folder / "flow.png").write_bytes(image)
+    module = next((root / "courses" / "demo").glob("01-*.md"))
+    module.write_text(
+        module.read_text().replace("\n## ", f"\n![A supply chain](/media/{sha}/flow.png)\n\n## ", 1)
+    )
+    return root
+
+
+def test_content_import_brings_the_images_of_a_folder(runner, tmp_path):
+    from tests.author.test_author_media import PNG
+
+    root = _folder_with_image(tmp_path, PNG)
+    result = runner.invoke(args=["content", "import", str(root)])
+    assert result.exit_code == 0, result.output
+    image = db.session.scalar(select(ModuleImage))
+    assert image.data == PNG and image.filename == "flow.png"
+    # Again: the image is already there, nothing changes.
+    assert runner.invoke(args=["content", "import", str(root)]).exit_code == 0
+    assert db.session.scalar(select(func.count(ModuleImage.id))) == 1
+
+
+def test_a_bad_or_missing_image_imports_nothing(runner, tmp_path):
+    from tests.author.test_author_media import PNG
+
+    not_png = _folder_with_image(tmp_path / "a", b"<svg onload='alert(1)'></svg>")
+    wrong_name = _folder_with_image(tmp_path / "b", PNG, sha="0" * 64)
+    missing = _folder_with_image(tmp_path / "c", PNG)
+    shutil.rmtree(missing / "courses" / "demo" / "media")
+    for root, fragment in (
+        (not_png, "Only PNG and JPEG"),
+        (wrong_name, "not the SHA-256"),
+        (missing, "neither in the folder nor on this site"),
+    ):
+        result = runner.invoke(args=["content", "import", str(root)])
+        assert result.exit_code != 0 and "nothing imported" in result.output
+        assert fragment in result.output, result.output
+        assert db.session.scalar(select(func.count(Course.id))) == 0
+        assert db.session.scalar(select(func.count(ModuleImage.id))) == 0

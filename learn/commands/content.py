@@ -39,12 +39,12 @@ def check_command(path: str | None, strict: bool) -> None:
 @content.command("import")
 @click.argument("path", required=False)
 def import_command(path: str | None) -> None:
-    """Import course content, all or nothing; unchanged files change nothing."""
-    from learn.services.catalogue import import_path
+    """Import course content and its images, all or nothing; unchanged files change nothing."""
+    from learn.services.packages import import_folder
 
     root = _root(path)
     try:
-        report = import_path(root)
+        report = import_folder(root)
     except ContentErrors as exc:
         for error in exc.errors:
             click.echo(str(error), err=True)

@@ -209,7 +209,8 @@ def read_package(data: bytes) -> Package:
             if total > max_unpacked:
                 raise PackageError([f"The zip unpacks to more than {max_unpacked // 1024} KB."])
             if parts[0] == "courses" and len(parts) == 5 and parts[2] == "media":
-                problems.extend(_check_media(name, parts, content, max_image))
+                if problem := _media_problem(parts[3], content, max_image):
+                    problems.append(f"{name}: {problem}")
                 package.images[name] = content
             elif name.endswith((".md", ".yml", ".yaml")):
                 try:
@@ -227,14 +228,15 @@ def read_package(data: bytes) -> Package:
     return package
 
 
-def _check_media(name: str, parts: tuple[str, ...], content: bytes, max_bytes: int) -> list[str]:
+def _media_problem(sha256: str, content: bytes, max_bytes: int) -> str | None:
+    """Return what is wrong with an image stored under the folder ``sha256``, or None."""
     try:
         info = media.check_image(content, max_bytes)
     except media.MediaError as exc:
-        return [f"{name}: {exc.message}"]
-    if info.sha256 != parts[3]:
-        return [f"{name}: the folder name is not the SHA-256 of the image."]
-    return []
+        return exc.message
+    if info.sha256 != sha256:
+        return "the folder name is not the SHA-256 of the image."
+    return None
 
 
 @dataclass(frozen=True)
@@ -265,18 +267,70 @@ def load_package(data: bytes) -> LoadedPackage:
     for name, content in package.images.items():
         parts = name.split("/")
         images[parts[3]] = (parts[4], content)
+    missing = _missing_images(tree, images, "package")
+    if missing:
+        raise PackageError([_relative(e, root) for e in missing])
+    return LoadedPackage(tree, images)
+
+
+def _missing_images(tree, images: dict, where: str) -> list[ContentError]:
+    """Return a problem for each image a module shows that is neither in ``images`` (by
+    SHA-256) nor on this site."""
     missing = []
     for course, _ in tree:
         for module in course.modules:
             for sha, _name in media.referenced_images(module.source_text):
                 if sha not in images and media.find_image(sha) is None:
                     missing.append(
-                        f"{_relative_path(module.path, root)}: the image /media/{sha[:12]}... "
-                        "is neither in the package nor on this site."
+                        ContentError(
+                            module.path,
+                            None,
+                            f"the image /media/{sha[:12]}... is neither in the {where} "
+                            "nor on this site.",
+                        )
                     )
-    if missing:
-        raise PackageError(missing)
-    return LoadedPackage(tree, images)
+    return missing
+
+
+def _add_images(images: dict[str, tuple[str, bytes]], actor: User | None) -> None:
+    """Store the images not on this site yet (in the caller's transaction)."""
+    max_image = _limits()[2]
+    for sha, (name, content) in sorted(images.items()):
+        if media.find_image(sha) is None:
+            media.add_image(content, name, max_image, actor=actor, commit=False)
+
+
+def import_folder(root: Path, actor: User | None = None) -> catalogue.ImportReport:
+    """Import a content folder, all or nothing, with the images its modules show.
+
+    Images go in ``courses/<course>/media/<sha256>/<filename>`` as in an exported package,
+    and are checked the same way (PNG or JPEG by content, size, the folder named by the
+    image's SHA-256); an image a module shows must be there or already on this site.
+
+    :raises ContentErrors: a file or an image has a problem; nothing is written.
+    """
+    tree = load_tree(root)
+    max_image = _limits()[2]
+    images: dict[str, tuple[str, bytes]] = {}
+    problems: list[ContentError] = []
+    for path in sorted((root / "courses").glob("*/media/*/*")):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        sha, name, content = path.parent.name, path.name, path.read_bytes()
+        if problem := _media_problem(sha, content, max_image):
+            problems.append(ContentError(str(path), None, problem))
+        else:
+            images[sha] = (name, content)
+    problems += _missing_images(tree, images, "folder")
+    if problems:
+        raise ContentErrors(problems)
+    try:
+        _add_images(images, actor)
+        # import_tree commits the images with the content, or rolls it all back.
+        return catalogue.import_tree(tree, actor)
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def _relative_path(path: str, root: Path) -> str:
@@ -376,11 +430,8 @@ def confirm_package(package: ContentPackage, actor: User) -> catalogue.ImportRep
             ["You uploaded this package, so another trainer must confirm the import."], 403
         )
     loaded = load_package(package.data)
-    _max_unpacked, _max_files, max_image = _limits()
     try:
-        for sha, (name, content) in sorted(loaded.images.items()):
-            if media.find_image(sha) is None:
-                media.add_image(content, name, max_image, actor=actor, commit=False)
+        _add_images(loaded.images, actor)
         db.session.flush()
         package.closed_at = utcnow()
         package.closed_by_id = actor.id
