@@ -13,8 +13,6 @@ In debug mode nothing is kept, so edited templates show at once.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, render_template, request
@@ -22,31 +20,11 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from learn.kept import Kept
+
 #: Stands in for the CSRF token in kept HTML (URL-safe, so never escaped).
 CSRF_PLACEHOLDER = "__csrf_token_placeholder__"
 CHROME_PARTS = ("head", "header", "footer")
-
-
-class _Kept:
-    """A bounded, thread-safe map from key to HTML; the least recently used goes first."""
-
-    def __init__(self, size: int) -> None:
-        self._items: OrderedDict[tuple, Markup] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Markup | None:
-        with self._lock:
-            html = self._items.get(key)
-            if html is not None:
-                self._items.move_to_end(key)
-            return html
-
-    def put(self, key: tuple, html: Markup) -> None:
-        with self._lock:
-            self._items[key] = html
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def kept_html(kind: str, key: tuple | None, render: Callable[[], str], size: int = 1024) -> Markup:
@@ -58,8 +36,8 @@ def kept_html(kind: str, key: tuple | None, render: Callable[[], str], size: int
     """
     if key is None:
         return Markup(render())
-    maps: dict[str, _Kept] = current_app.extensions["learn.fragments"]
-    kept = maps.get(kind) or maps.setdefault(kind, _Kept(size))
+    maps: dict[str, Kept] = current_app.extensions["learn.fragments"]
+    kept = maps.get(kind) or maps.setdefault(kind, Kept(size))
     full_key = (_language(), request.script_root, *key)
     html = kept.get(full_key)
     if html is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,6 +18,7 @@ from learn.core.course import Module as CoreModule
 from learn.core.course import content_hash
 from learn.core.quiz import Quiz as CoreQuiz
 from learn.extensions import db
+from learn.kept import Kept
 from learn.models import (
     AuditEvent,
     Course,
@@ -362,27 +362,6 @@ def live_modules(course_slug: str) -> tuple[Course, dict[str, Module]] | None:
 _KEPT_STATES = (VersionState.PUBLISHED, VersionState.SUPERSEDED)
 
 
-class _Kept:
-    """A bounded map from version id to what was read from it (least recently used goes)."""
-
-    def __init__(self, size: int) -> None:
-        self._items: OrderedDict = OrderedDict()
-        self._size = size
-
-    def get(self, key):
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key, value, state: VersionState) -> None:
-        if state not in _KEPT_STATES:
-            return
-        self._items[key] = value
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
 @dataclass(frozen=True)
 class CourseInfo:
     """What learner pages show of one course version. Treat ``tracks`` as read-only."""
@@ -438,10 +417,10 @@ _kept_by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _SIZES = {"course": 64, "module": 1024, "quiz": 1024}
 
 
-def _kept(kind: str) -> _Kept:
+def _kept(kind: str) -> Kept:
     maps = _kept_by_engine.get(db.engine)
     if maps is None:
-        maps = _kept_by_engine[db.engine] = {k: _Kept(n) for k, n in _SIZES.items()}
+        maps = _kept_by_engine[db.engine] = {k: Kept(n) for k, n in _SIZES.items()}
     return maps[kind]
 
 
@@ -463,7 +442,8 @@ def course_info(version_id: int) -> CourseInfo | None:
     if row is None:
         return None
     info = CourseInfo(version_id, row.number, row.title, row.summary, row.tracks, row.sources)
-    _kept("course").put(version_id, info, row.state)
+    if row.state in _KEPT_STATES:
+        _kept("course").put(version_id, info)
     return info
 
 
@@ -508,7 +488,8 @@ def module_infos(version_ids: Iterable[int]) -> dict[int, ModuleInfo]:
                 RenderedBody.from_json(row.body_rendered),
                 row.state in _KEPT_STATES,
             )
-            kept.put(row.id, info, row.state)
+            if info.is_published:
+                kept.put(row.id, info)
             found[row.id] = info
     return found
 
@@ -534,5 +515,6 @@ def quiz_for(version_id: int) -> CoreQuiz | None:
         return None
     text, state, module_slug, course_slug = row
     quiz = _parse_quiz(version_id, text, f"quizzes/{course_slug}/{module_slug}.yml", module_slug)
-    kept.put(version_id, quiz, state)
+    if state in _KEPT_STATES:
+        kept.put(version_id, quiz)
     return quiz
