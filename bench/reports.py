@@ -305,10 +305,10 @@ def sqlite_run(size: datasets.Size, cache: Path, log: Path, args) -> dict:
 def postgres_run(size: datasets.Size, cache: Path, log: Path, args) -> dict:
     """Measure on a copy of the cached PostgreSQL set, in the cached cluster."""
     folder = cache / "pg"
-    if is_running(folder):
+    pg = Postgres(folder, free_port())
+    if pg.is_running():
         # Postgres.start() would stop it under whoever is using it (bench/run.py).
         raise SystemExit(f"The PostgreSQL cluster in {folder} is in use; run this later.")
-    pg = Postgres(folder, free_port())
     pg.start()
     copy = "reports_run"
     try:
@@ -328,18 +328,6 @@ def postgres_run(size: datasets.Size, cache: Path, log: Path, args) -> dict:
     finally:
         pg.drop(copy)
         pg.stop()
-
-
-def is_running(folder: Path) -> bool:
-    """Return whether the cluster in ``folder`` has a live postmaster."""
-    pid_file = folder / "data" / "postmaster.pid"
-    if not pid_file.exists():
-        return False
-    try:
-        os.kill(int(pid_file.read_text().split()[0]), 0)
-    except (ProcessLookupError, ValueError):
-        return False
-    return True
 
 
 def _sqlite_version() -> str:

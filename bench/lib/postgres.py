@@ -50,7 +50,7 @@ class Postgres:
                         "-U", "postgres"]),
                 check=True, capture_output=True,
             )  # fmt: skip
-        if self._running():
+        if self.is_running():
             self.stop()  # left running by an interrupted run
         options = (
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
@@ -62,7 +62,8 @@ class Postgres:
             check=True, capture_output=True,
         )  # fmt: skip
 
-    def _running(self) -> bool:
+    def is_running(self) -> bool:
+        """Return whether the cluster has a live postmaster (perhaps another run's)."""
         pid_file = self.folder / "data" / "postmaster.pid"
         if not pid_file.exists():
             return False
