@@ -12,7 +12,7 @@ import pytest
 from learn.extensions import db
 from learn.models import Department, Organisation, Role
 from learn.services import accounts
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, visit
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and memorable passphrase"
@@ -37,7 +37,7 @@ def _seed_admin() -> None:
 
 
 def _sign_in(page, url: str) -> None:
-    page.goto(url + "/login")
+    visit(page, url + "/login")
     page.get_by_label("Email address").fill("admin@works.example.gov")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -110,7 +110,7 @@ def test_admin_enrols_a_department_from_csv_and_sees_it(seed_demo, page):
         admin_nav.get_by_role("link", name=name).click()
         check_accessibility(page, name)
 
-    page.goto(live.url + "/admin/people/new")
+    visit(page, live.url + "/admin/people/new")
     check_accessibility(page, "add a person")
     page.get_by_role("button", name="Add person").click()
     assert page.locator(".error-summary").is_visible()
@@ -137,14 +137,14 @@ def test_certificate_page_and_token_are_accessible(seed_demo, page):
 
     live.run(complete)
     _sign_in(page, live.url)
-    page.goto(live.url + "/admin/certificates")
+    visit(page, live.url + "/admin/certificates")
     page.locator("table.data tbody th a").first.click()
     check_accessibility(page, "certificate")
     page.get_by_label("Reason for revoking").fill("Issued to the wrong person")
     page.get_by_role("button", name="Revoke").click()
     assert "has been revoked" in page.content()
     check_accessibility(page, "revoked certificate")
-    page.goto(live.url + "/admin/api-tokens")
+    visit(page, live.url + "/admin/api-tokens")
     page.get_by_label("Name", exact=True).fill("HR nightly")
     page.get_by_role("button", name="Make token").click()
     assert page.locator("#new-token").inner_text().startswith("lrn_")
