@@ -46,9 +46,10 @@ def _module_or_404(course_slug: str, module_slug: str):
     return course, module
 
 
-def _module_and_course_modules(course_slug: str, module_slug: str):
-    """Return the live course, its live module ``module_slug`` and all its live modules."""
-    found = catalogue.live_modules(course_slug)
+def _module_and_course_modules(course_slug: str, module_slug: str, *, rows: bool = False):
+    """Return the live course, its live module ``module_slug`` and all its live modules
+    (ORM objects, or plain rows for a page that only reads)."""
+    found = (catalogue.live_module_rows if rows else catalogue.live_modules)(course_slug)
     module = found[1].get(module_slug) if found else None
     if module is None:
         abort(404)
@@ -120,7 +121,7 @@ def _track_cards(progress: list[learning.TrackProgress], today: date) -> list[Ma
 @login_required
 def home():
     """My learning: current track, progress, next module, due date, attempts, certificates."""
-    progress = learning.tracks_progress(current_user, tracks.enrolments(current_user))
+    progress = learning.tracks_progress(current_user, tracks.enrolment_rows(current_user))
     return render_template(
         "learner/home.html",
         progress=progress,
@@ -188,7 +189,7 @@ def settings():
 @login_required
 def module(course_slug: str, module_slug: str):
     """Read a module: objectives, contents, body with the learner's lenses, sources."""
-    course, module, modules = _module_and_course_modules(course_slug, module_slug)
+    course, module, modules = _module_and_course_modules(course_slug, module_slug, rows=True)
     track = learning.current_track(current_user, course)
     progress, open_attempt_id = learning.open_module_and_attempt(current_user, module)
     version = learning.module_version(progress)

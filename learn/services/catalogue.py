@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 
@@ -17,7 +18,7 @@ from learn.core.course import Course as CoreCourse
 from learn.core.course import Module as CoreModule
 from learn.core.course import content_hash
 from learn.core.quiz import Quiz as CoreQuiz
-from learn.extensions import db
+from learn.extensions import db, plain
 from learn.kept import Kept
 from learn.models import (
     AuditEvent,
@@ -348,6 +349,56 @@ def live_modules(course_slug: str) -> tuple[Course, dict[str, Module]] | None:
     if not rows:
         return None
     return rows[0][0], {module.slug: module for _, module in rows}
+
+
+class LiveCourse(NamedTuple):
+    """What the reading pages need of a live course: a plain row, not an ORM object."""
+
+    id: int
+    slug: str
+    live_version_id: int | None
+
+
+class LiveModule(NamedTuple):
+    """What the reading pages need of a live module: a plain row, not an ORM object."""
+
+    id: int
+    course_id: int
+    slug: str
+    live_version_id: int
+    live_quiz_version_id: int | None
+
+
+_COURSE_COLUMNS = (Course.id, Course.slug, Course.live_version_id)
+_MODULE_COLUMNS = (
+    Module.id,
+    Module.course_id,
+    Module.slug,
+    Module.live_version_id,
+    Module.live_quiz_version_id,
+)
+_LIVE_MODULE_ROWS = _LIVE_MODULES.with_only_columns(*_COURSE_COLUMNS, *_MODULE_COLUMNS)
+#: The live modules of several courses, with their course.
+COURSES_MODULE_ROWS = (
+    select(*_COURSE_COLUMNS, *_MODULE_COLUMNS)
+    .join(Module, Module.course_id == Course.id)
+    .where(Course.id.in_(bindparam("ids", expanding=True)), Module.live_version_id.is_not(None))
+)
+COURSE_ROWS = select(*_COURSE_COLUMNS).where(Course.id.in_(bindparam("ids", expanding=True)))
+
+
+def split_course_module(row) -> tuple[LiveCourse, LiveModule]:
+    """Return the course and the module of a row of ``_COURSE_COLUMNS + _MODULE_COLUMNS``."""
+    return LiveCourse(*row[:3]), LiveModule(*row[3:])
+
+
+def live_module_rows(course_slug: str) -> tuple[LiveCourse, dict[str, LiveModule]] | None:
+    """``live_modules`` as plain rows, for pages that only read (one query)."""
+    rows = plain(_LIVE_MODULE_ROWS, {"slug": course_slug}).all()
+    if not rows:
+        return None
+    pairs = [split_course_module(row) for row in rows]
+    return pairs[0][0], {module.slug: module for _, module in pairs}
 
 
 # --- what learner pages show of a version, kept per process ------------------------------

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from learn.core import certificate as rules
 from learn.core.certificate import CertificateData, CertificateStatus
-from learn.extensions import db
+from learn.extensions import db, plain
 from learn.models import AuditEvent, Certificate, CourseVersion, TrackCompletion, User
 from learn.models.base import utcnow
 from learn.services import events
@@ -141,15 +141,15 @@ def status_of(certificate: Certificate | None, today: date | None = None) -> Cer
 
 #: Built once: My learning runs it on every request.
 _CERTIFICATES_OF = (
-    select(Certificate)
+    select(Certificate.code, Certificate.track_title, Certificate.issued_on, Certificate.revoked_at)
     .where(Certificate.user_id == bindparam("user_id"))
     .order_by(Certificate.issued_at.desc())
 )
 
 
-def certificates_for(user: User) -> list[Certificate]:
-    """Return a learner's certificates, newest first."""
-    return list(db.session.scalars(_CERTIFICATES_OF, {"user_id": user.id}))
+def certificates_for(user: User) -> list[Row]:
+    """Return a learner's certificates, newest first: code, track title, issued, revoked."""
+    return plain(_CERTIFICATES_OF, {"user_id": user.id}).all()
 
 
 def owned_certificate(user: User, code: str) -> Certificate:

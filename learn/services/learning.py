@@ -7,14 +7,13 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, bindparam, func, inspect, select, update
+from sqlalchemy import Row, and_, bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only
 
 from learn.core import quiz as quiz_rules
 from learn.core.errors import QuizError
 from learn.core.quiz import Outcome, Question, Score, Step
-from learn.extensions import db
+from learn.extensions import db, plain
 from learn.models import (
     AttemptAnswer,
     Course,
@@ -29,12 +28,17 @@ from learn.models import (
 from learn.models.base import utcnow
 from learn.services import events
 from learn.services.catalogue import (
+    COURSE_ROWS,
+    COURSES_MODULE_ROWS,
+    LiveCourse,
+    LiveModule,
     ModuleInfo,
     course_info,
     course_modules,
     module_info,
     module_infos,
     quiz_for,
+    split_course_module,
 )
 from learn.services.tracks import effective_lenses, mark_tracks_started
 
@@ -64,13 +68,6 @@ class LearningError(Exception):
 
 
 @dataclass(frozen=True)
-class _LiveModule:
-    id: int
-    slug: str
-    live_version_id: int
-
-
-@dataclass(frozen=True)
 class ModuleStatus:
     """Where a learner is in one module of a track."""
 
@@ -92,11 +89,13 @@ class ModuleStatus:
 class TrackProgress:
     """A learner's progress through one track."""
 
-    enrolment: Enrolment
-    course: Course
+    #: An ``Enrolment`` or a row of its columns.
+    enrolment: Enrolment | Row
+    course: LiveCourse
     track: dict
     modules: tuple[ModuleStatus, ...]
-    completion: TrackCompletion | None
+    #: The completion's ``completed_at`` as a plain row, if the track is complete.
+    completion: Row | None
     #: The title of the course's live version.
     course_title: str = ""
 
@@ -129,11 +128,6 @@ class TrackProgress:
 # Statements the learner pages run on every request are built once: building a statement
 # and its cache key costs more than running it.
 # Progress pages read plain rows, not ORM objects, for what they only show.
-_COURSES_MODULES = (
-    select(Course, Module.id, Module.slug, Module.live_version_id)
-    .join(Module, Module.course_id == Course.id)
-    .where(Course.id.in_(bindparam("ids", expanding=True)), Module.live_version_id.is_not(None))
-)
 _PROGRESS_IN = select(
     ModuleProgress.module_id,
     ModuleProgress.module_version_id,
@@ -145,7 +139,9 @@ _PROGRESS_IN = select(
     ModuleProgress.user_id == bindparam("user_id"),
     ModuleProgress.module_id.in_(bindparam("ids", expanding=True)),
 )
-_COMPLETIONS_IN = select(TrackCompletion).where(
+_COMPLETIONS_IN = select(
+    TrackCompletion.course_id, TrackCompletion.track_slug, TrackCompletion.completed_at
+).where(
     TrackCompletion.user_id == bindparam("user_id"),
     TrackCompletion.course_id.in_(bindparam("ids", expanding=True)),
 )
@@ -158,8 +154,18 @@ _OPEN_ATTEMPT = select(QuizAttempt).where(
     QuizAttempt.module_id == bindparam("module_id"),
     QuizAttempt.submitted_at.is_(None),
 )
+#: What the module page shows of the learner's progress, and their unfinished attempt.
 _PROGRESS_AND_OPEN_ATTEMPT = (
-    select(ModuleProgress, QuizAttempt.id)
+    select(
+        ModuleProgress.module_version_id,
+        ModuleProgress.quiz_version_id,
+        ModuleProgress.read_at,
+        ModuleProgress.passed_at,
+        ModuleProgress.completed_at,
+        ModuleProgress.best_score,
+        ModuleProgress.last_section,
+        QuizAttempt.id.label("open_attempt_id"),
+    )
     .outerjoin(
         QuizAttempt,
         and_(
@@ -175,16 +181,15 @@ _PROGRESS_AND_OPEN_ATTEMPT = (
     .limit(1)
 )
 _RECENT_ATTEMPTS = (
-    select(QuizAttempt, Module.slug, Module.live_version_id, Course.slug)
-    .options(
-        load_only(
-            QuizAttempt.user_id,
-            QuizAttempt.module_id,
-            QuizAttempt.number,
-            QuizAttempt.submitted_at,
-            QuizAttempt.score,
-            QuizAttempt.passed,
-        )
+    select(
+        QuizAttempt.id,
+        QuizAttempt.number,
+        QuizAttempt.submitted_at,
+        QuizAttempt.score,
+        QuizAttempt.passed,
+        Module.slug,
+        Module.live_version_id,
+        Course.slug,
     )
     .join(Module, Module.id == QuizAttempt.module_id)
     .join(Course, Course.id == Module.course_id)
@@ -235,23 +240,21 @@ def tracks_progress(user: User, enrolments: list[Enrolment]) -> list[TrackProgre
     """
     if not enrolments:
         return []
-    courses: dict[int, Course] = {}
-    #: slug -> (id, slug, live_version_id) of each live module, by course
-    modules_of: dict[int, dict] = {e.course_id: {} for e in enrolments}
-    for course, *module in db.session.execute(_COURSES_MODULES, {"ids": list(modules_of)}):
+    courses: dict[int, LiveCourse] = {}
+    modules_of: dict[int, dict[str, LiveModule]] = {e.course_id: {} for e in enrolments}
+    for row in plain(COURSES_MODULE_ROWS, {"ids": list(modules_of)}):
+        course, module = split_course_module(row)
         courses[course.id] = course
-        modules_of[course.id][module[1]] = _LiveModule(*module)
-    for enrolment in enrolments:
-        if enrolment.course_id not in courses:  # a course without live modules
-            courses[enrolment.course_id] = enrolment.course
+        modules_of[course.id][module.slug] = module
+    if missing := [e.course_id for e in enrolments if e.course_id not in courses]:
+        # Courses without live modules.
+        courses.update((c.id, LiveCourse(*c)) for c in plain(COURSE_ROWS, {"ids": missing}))
     ids = [m.id for modules in modules_of.values() for m in modules.values()]
-    progress = {
-        p.module_id: p
-        for p in db.session.execute(_PROGRESS_IN, {"user_id": _key(user), "ids": ids})
-    }
+    user_id = _key(user)
+    progress = {p.module_id: p for p in plain(_PROGRESS_IN, {"user_id": user_id, "ids": ids})}
     completions = {
         (c.course_id, c.track_slug): c
-        for c in db.session.scalars(_COMPLETIONS_IN, {"user_id": _key(user), "ids": list(courses)})
+        for c in plain(_COMPLETIONS_IN, {"user_id": user_id, "ids": list(courses)})
     }
     infos = module_infos(
         [m.live_version_id for modules in modules_of.values() for m in modules.values()]
@@ -377,22 +380,22 @@ def open_attempt(user: User, module: Module) -> QuizAttempt | None:
     return db.session.scalar(_OPEN_ATTEMPT, {"user_id": user.id, "module_id": module.id})
 
 
-def open_module_and_attempt(user: User, module: Module) -> tuple[ModuleProgress, int | None]:
-    """Return ``open_module``'s progress and the id of the learner's unfinished attempt.
+def open_module_and_attempt(user: User, module: Module | LiveModule) -> tuple[Row, int | None]:
+    """Return ``open_module``'s progress (as a plain row) and the learner's open attempt id.
 
     One query once the module has been opened (an attempt needs an opened module).
     """
-    row = db.session.execute(
-        _PROGRESS_AND_OPEN_ATTEMPT, {"user_id": user.id, "module_id": module.id}
-    ).first()
+    params = {"user_id": user.id, "module_id": module.id}
+    row = plain(_PROGRESS_AND_OPEN_ATTEMPT, params).first()
     if row is None:
-        return open_module(user, module), None
-    return row[0], row[1]
+        open_module(user, module)  # the first visit pins the live version
+        row = plain(_PROGRESS_AND_OPEN_ATTEMPT, params).one()
+    return row, row.open_attempt_id
 
 
-def current_track(user: User, course: Course) -> dict | None:
+def current_track(user: User, course: Course | LiveCourse) -> dict | None:
     """Return the track of the learner's current (latest chosen) enrolment on ``course``."""
-    slug = db.session.scalar(_CURRENT_TRACK, {"user_id": user.id, "course_id": course.id})
+    slug = plain(_CURRENT_TRACK, {"user_id": user.id, "course_id": course.id}).scalar()
     return course_info(course.live_version_id).track(slug) if slug else None
 
 
@@ -753,7 +756,8 @@ def neighbours(
 class AttemptRow:
     """One past attempt for "My learning"."""
 
-    attempt: QuizAttempt
+    #: The attempt's id, number, submitted_at, score and passed, as a plain row.
+    attempt: Row
     module_title: str
     course_slug: str
     module_slug: str
@@ -761,11 +765,12 @@ class AttemptRow:
 
 def recent_attempts(user: User, limit: int = 10) -> list[AttemptRow]:
     """Return the learner's latest finished attempts with their module titles (one query)."""
-    rows = db.session.execute(_RECENT_ATTEMPTS, {"user_id": user.id, "limit": limit}).all()
-    titles = module_infos([version_id for _, _, version_id, _ in rows])
+    rows = plain(_RECENT_ATTEMPTS, {"user_id": user.id, "limit": limit}).all()
+    titles = module_infos([row[-2] for row in rows])
     return [
-        AttemptRow(a, titles[version_id].title, course_slug, module_slug)
-        for a, module_slug, version_id, course_slug in rows
+        AttemptRow(row, titles[version_id].title, course_slug, module_slug)
+        for row in rows
+        for module_slug, version_id, course_slug in [row[-3:]]
     ]
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learn.core.course import LENSES
-from learn.extensions import db
+from learn.extensions import db, plain
 from learn.models import Course, Enrolment, Module, ModuleProgress, User
 from learn.models.base import utcnow
 from learn.services.catalogue import course_info, find_course, live_courses
@@ -122,6 +122,16 @@ _ENROLMENTS = (
 def enrolments(user: User) -> list[Enrolment]:
     """Return all of a learner's tracks, current first."""
     return list(db.session.scalars(_ENROLMENTS, {"user_id": user.id}))
+
+
+_ENROLMENT_ROWS = _ENROLMENTS.with_only_columns(
+    Enrolment.id, Enrolment.course_id, Enrolment.track_slug, Enrolment.due_on
+)
+
+
+def enrolment_rows(user: User) -> list[Row]:
+    """``enrolments`` as plain rows (id, course_id, track_slug, due_on), for pages that read."""
+    return plain(_ENROLMENT_ROWS, {"user_id": user.id}).all()
 
 
 def effective_lenses(user: User, track: dict | None) -> frozenset[str]:
