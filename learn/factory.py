@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -120,12 +121,21 @@ def _install_page_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
 
+    def page_translations(context):
+        # Found once per rendering: Jinja makes an evaluation context for each render
+        # (macros and blocks share it), so the locale cannot change within one.
+        eval_ctx = context.eval_ctx
+        found = eval_ctx.__dict__.get("learn_translations")
+        if found is None:
+            found = eval_ctx.learn_translations = translations()
+        return found
+
     # ``_()`` and ``ngettext()`` as Jinja's "new style" gettext makes them (translate, mark
     # safe under autoescape, then %-format with escaping), without its two extra layers of
     # context calls per string.
     @pass_context
     def gettext(__context, __string, **variables):
-        rv = translations().ugettext(__string)
+        rv = page_translations(__context).ugettext(__string)
         if __context.eval_ctx.autoescape:
             rv = Markup(rv)
         return rv % variables
@@ -133,7 +143,7 @@ def _install_page_gettext(app: Flask) -> None:
     @pass_context
     def ngettext(__context, __singular, __plural, __num, **variables):
         variables.setdefault("num", __num)
-        rv = translations().ungettext(__singular, __plural, __num)
+        rv = page_translations(__context).ungettext(__singular, __plural, __num)
         if __context.eval_ctx.autoescape:
             rv = Markup(rv)
         return rv % variables
@@ -219,7 +229,8 @@ def _register_template_helpers(app: Flask) -> None:
             response.cache_control.immutable = True
         return response
 
-    from flask_babel import format_date, get_locale
+    from flask_babel import format_date, get_locale, to_user_timezone
+    from jinja2 import pass_eval_context
 
     def has_endpoint(endpoint: str) -> bool:
         return endpoint in app.view_functions
@@ -233,7 +244,17 @@ def _register_template_helpers(app: Flask) -> None:
     def _format_date(value, locale: str) -> str:
         return format_date(value, "d MMMM yyyy")
 
-    app.jinja_env.filters["format_date"] = lambda value: _format_date(value, current_locale_code())
+    @pass_eval_context
+    def format_date_filter(eval_ctx, value) -> str:
+        # The locale is found once per rendering (see _install_page_gettext).
+        locale = eval_ctx.__dict__.get("learn_locale")
+        if locale is None:
+            locale = eval_ctx.learn_locale = current_locale_code()
+        if isinstance(value, datetime):  # the day it was where the reader is, kept by day
+            value = to_user_timezone(value).date()
+        return _format_date(value, locale)
+
+    app.jinja_env.filters["format_date"] = format_date_filter
     app.jinja_env.globals.update(has_endpoint=has_endpoint, current_locale_code=current_locale_code)
     fragments.init_app(app, current_locale_code)
 
