@@ -168,9 +168,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def _select_locale() -> str | None:
     """Pick the user's chosen language, else the browser's best match."""
     languages = _current_app_languages()
-    if current_user and getattr(current_user, "is_authenticated", False):
-        if current_user.locale in languages:
-            return current_user.locale
+    user = current_user._get_current_object()
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale
     return request.accept_languages.best_match(languages) or languages[0]
 
 

@@ -13,9 +13,10 @@ In debug mode nothing is kept, so edited templates show at once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -58,32 +59,72 @@ def site_chrome(part: str) -> Markup:
     """Return the HTML of one part of the page chrome for the current request."""
     if part not in CHROME_PARTS:
         raise ValueError(f"no chrome part {part!r}")
-    user = current_user
-    signed_in = bool(user and user.is_authenticated)
-    key = (
-        part,
-        signed_in,
-        signed_in and user.is_trainer,
-        signed_in and user.is_admin,
-        bool(current_app.config["REGISTRATION_OPEN"]),
-    )
     html = kept_html(
         "chrome",
-        key,
+        (part, *_visitor()),
         lambda: render_template(f"chrome/{part}.html", csrf_placeholder=CSRF_PLACEHOLDER),
     )
     return with_csrf_token(html)
 
 
+def _visitor() -> tuple:
+    """Return what the chrome shows differently by visitor (worked out once per request)."""
+    visitor = g.get("_fragments_visitor")
+    if visitor is None:
+        user = current_user._get_current_object()
+        signed_in = bool(user and user.is_authenticated)
+        visitor = g._fragments_visitor = (
+            signed_in,
+            signed_in and user.is_trainer,
+            signed_in and user.is_admin,
+            bool(current_app.config["REGISTRATION_OPEN"]),
+        )
+    return visitor
+
+
 def with_csrf_token(html: Markup) -> Markup:
     """Fill this session's CSRF token into kept HTML rendered with ``CSRF_PLACEHOLDER``."""
     if CSRF_PLACEHOLDER in html:
-        return Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf()))
+        return Markup(html.replace(CSRF_PLACEHOLDER, csrf_token()))
     return html
+
+
+#: Seconds a signed CSRF token is reused for the same session. Flask-WTF signs the
+#: session's token with a timestamp on every page (an HMAC and a compression); a signed
+#: token stays good for WTF_CSRF_TIME_LIMIT (12 hours here), so reusing one for a few
+#: minutes shortens a page's token life by at most that.
+CSRF_REUSE_SECONDS = 300
+
+
+def csrf_token() -> str:
+    """Return Flask-WTF's signed CSRF token for this session, signed at most once a while.
+
+    What ``flask_wtf.csrf.generate_csrf`` returns, and kept where it keeps it for the rest
+    of the request, so ``csrf_token()`` in templates gives the same token.
+    """
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.get(field)
+    if token is not None:
+        return token
+    raw = session.get(field)
+    limit = config.get("WTF_CSRF_TIME_LIMIT") or CSRF_REUSE_SECONDS * 10
+    if raw is None or config.get("WTF_CSRF_SECRET_KEY") or limit < CSRF_REUSE_SECONDS * 10:
+        return generate_csrf()
+    kept: Kept = current_app.extensions["learn.fragments.csrf"]
+    now = time.monotonic()
+    found = kept.get(raw)
+    if found is not None and now - found[1] < CSRF_REUSE_SECONDS:
+        setattr(g, field, found[0])
+        return found[0]
+    token = generate_csrf()
+    kept.put(raw, (token, now))
+    return token
 
 
 def init_app(app: Flask, language: Callable[[], str]) -> None:
     """Set up the kept fragments; ``language`` returns the current request's language."""
     app.extensions["learn.fragments"] = {}
+    app.extensions["learn.fragments.csrf"] = Kept(4096)
     app.extensions["learn.fragments.language"] = language
     app.jinja_env.globals["site_chrome"] = site_chrome

@@ -44,6 +44,33 @@ def test_each_person_gets_their_own_sign_out_token(make_app, make_user):
     assert second.post("/logout", data={"csrf_token": second_token}).status_code == 302
 
 
+def test_a_signed_csrf_token_is_reused_for_a_while_then_signed_afresh(
+    make_app, make_user, monkeypatch
+):
+    from learn import fragments
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = _sign_in(app, make_user())
+    now, signed = [1000.0], []
+    sign = fragments.generate_csrf
+    monkeypatch.setattr(fragments.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(fragments, "generate_csrf", lambda: signed.append(1) or sign())
+    first = _sign_out_token(client.get("/help").data)
+    assert len(signed) == 1
+    now[0] += fragments.CSRF_REUSE_SECONDS - 1
+    assert _sign_out_token(client.get("/help").data) == first
+    # Every token on a page is the same one, kept HTML or not.
+    assert set(TOKEN.findall(client.get("/learning").data)) == {first.encode()}
+    assert len(signed) == 1
+    now[0] += 2
+    second = _sign_out_token(client.get("/help").data)
+    assert len(signed) == 2
+    # Another person never gets a token kept for someone else.
+    other = _sign_in(app, make_user())
+    assert _sign_out_token(other.get("/help").data) not in (first, second)
+    assert client.post("/logout", data={"csrf_token": second}).status_code == 302
+
+
 def test_the_header_follows_the_role_of_whoever_asks(app, make_user, auth):
     client = app.test_client()
     assert b"Sign in</a>" in client.get("/help").data
