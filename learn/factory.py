@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -229,14 +229,19 @@ def _register_template_helpers(app: Flask) -> None:
             response.cache_control.immutable = True
         return response
 
-    from flask_babel import format_date, get_locale, to_user_timezone
+    from flask import g
+    from flask_babel import format_date, get_locale, get_timezone
     from jinja2 import pass_eval_context
 
     def has_endpoint(endpoint: str) -> bool:
         return endpoint in app.view_functions
 
     def current_locale_code() -> str:
-        return str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        # Flask-Babel keeps the locale it found for the request in ``g._flask_babel``
+        # (and clears it on ``refresh``/``force_locale``); reading it there skips the
+        # chain of context lookups ``get_locale`` makes on every call.
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None) or get_locale()
+        return str(locale or app.config["BABEL_DEFAULT_LOCALE"])
 
     # The same few dates come back on every page; the text depends on the date and the
     # locale alone (the time zone is the app's), so each is formatted once per process.
@@ -246,12 +251,16 @@ def _register_template_helpers(app: Flask) -> None:
 
     @pass_eval_context
     def format_date_filter(eval_ctx, value) -> str:
-        # The locale is found once per rendering (see _install_page_gettext).
-        locale = eval_ctx.__dict__.get("learn_locale")
-        if locale is None:
-            locale = eval_ctx.learn_locale = current_locale_code()
-        if isinstance(value, datetime):  # the day it was where the reader is, kept by day
-            value = to_user_timezone(value).date()
+        # The locale and time zone are found once per rendering (see _install_page_gettext).
+        found = eval_ctx.__dict__.get("learn_date_format")
+        if found is None:
+            found = eval_ctx.learn_date_format = (current_locale_code(), get_timezone())
+        locale, zone = found
+        if isinstance(value, datetime):
+            # The day it was where the reader is (as Flask-Babel's to_user_timezone), so
+            # the text is kept by day.
+            aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+            value = zone.normalize(aware.astimezone(zone)).date()
         return _format_date(value, locale)
 
     app.jinja_env.filters["format_date"] = format_date_filter

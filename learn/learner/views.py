@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -66,9 +66,9 @@ def _current_track(course) -> tuple[object, dict | None]:
     return None, None
 
 
-@dataclass(frozen=True)
-class TrackCard:
-    """What one track's card on My learning shows: the input of its template and its key."""
+class TrackCard(NamedTuple):
+    """What one track's card on My learning shows: the input of its template and its key
+    (a named tuple: cheap to make and to hash)."""
 
     number: int
     is_current: bool

@@ -6,6 +6,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import Row, and_, bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
@@ -67,9 +68,8 @@ class LearningError(Exception):
 # --- progress ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ModuleStatus:
-    """Where a learner is in one module of a track."""
+class ModuleStatus(NamedTuple):
+    """Where a learner is in one module of a track (a named tuple: cheap to make and hash)."""
 
     slug: str
     title: str
@@ -131,9 +131,10 @@ class TrackProgress:
 _PROGRESS_IN = select(
     ModuleProgress.module_id,
     ModuleProgress.module_version_id,
-    ModuleProgress.read_at,
-    ModuleProgress.passed_at,
-    ModuleProgress.completed_at,
+    # Whether, not when: no datetimes to convert.
+    ModuleProgress.read_at.is_not(None).label("is_read"),
+    ModuleProgress.passed_at.is_not(None).label("is_passed"),
+    ModuleProgress.completed_at.is_not(None).label("is_complete"),
     ModuleProgress.best_score,
 ).where(
     ModuleProgress.user_id == bindparam("user_id"),
@@ -283,12 +284,12 @@ def tracks_progress(user: User, enrolments: list[Enrolment]) -> list[TrackProgre
                     slug=slug,
                     title=shown.title,
                     minutes=shown.minutes,
-                    is_read=bool(p and p.read_at),
-                    is_passed=bool(p and p.passed_at),
-                    is_complete=bool(p and p.completed_at),
+                    is_read=bool(p and p.is_read),
+                    is_passed=bool(p and p.is_passed),
+                    is_complete=bool(p and p.is_complete),
                     best_score=p.best_score if p else None,
                     has_update=bool(
-                        p and not p.completed_at and p.module_version_id != module.live_version_id
+                        p and not p.is_complete and p.module_version_id != module.live_version_id
                     ),
                 )
             )
