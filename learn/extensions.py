@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -55,23 +55,22 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def rate_limit(limit_value, **options):
-    """``limiter.limit``, also marking the view as one that has limits (see below)."""
-
-    def decorate(view):
-        limited = limiter.limit(limit_value, **options)(view)
-        limited.has_rate_limits = True
-        return limited
-
-    return decorate
+    """``limiter.limit`` for one view: the only kind of limit this app sets (see below)."""
+    return limiter.limit(limit_value, **options)
 
 
-@limiter.request_filter
-def _has_no_rate_limits() -> bool:
-    """Spare the views without limits Flask-Limiter's work on every request.
+def init_limiter(app: Flask) -> None:
+    """Set up Flask-Limiter with limits on single views only.
 
-    Only views decorated with :func:`rate_limit` are limited: the app sets no default or
-    application-wide limits (the factory refuses them), so other views need no check,
-    which cost about a twentieth of a signed-in page.
+    Flask-Limiter checks default, application-wide and blueprint limits in a hook before
+    every request, while a view decorated with :func:`rate_limit` checks its own limits
+    when it is called. This app sets only the latter, so the hook has nothing to do but
+    costs about a twentieth of a signed-in page: it is taken out, and limits meant for
+    every view, which would then silently not apply, are refused.
     """
-    view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, "has_rate_limits", False)
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        raise RuntimeError("Set rate limits per view with learn.extensions.rate_limit.")
+    limiter.init_app(app)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # not there when limits are switched off
+        hooks.remove(limiter._check_request_limit)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from learn import config as config_module
 from learn import fragments
 from learn.errors import register_error_handlers
-from learn.extensions import babel, csrf, db, limiter, login_manager, migrate
+from learn.extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from learn.headers import init_headers
 from learn.logging import configure_logging
 
@@ -68,11 +68,7 @@ def _init_extensions(app: Flask) -> None:
         app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
-    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
-        # learn.extensions skips the limiter on views without rate_limit(); limits meant
-        # for every view would silently not apply.
-        raise RuntimeError("Set rate limits per view with learn.extensions.rate_limit.")
-    limiter.init_app(app)
+    init_limiter(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -183,7 +183,11 @@ def test_limits_for_every_view_are_refused(make_app):
 
 
 def test_views_without_limits_send_no_limit_headers(make_app, make_user):
+    from learn.extensions import limiter
+
     app = make_app(RATELIMIT_ENABLED=True)
+    # Flask-Limiter's check before every request is taken out: only limited views check.
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
     client = app.test_client()
     assert "X-RateLimit-Limit" not in client.get("/help").headers
     refused = client.post("/login", data={"email": "x@example.gov", "password": "wrong pass!"})
