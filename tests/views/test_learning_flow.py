@@ -72,7 +72,10 @@ def test_read_module_pass_quiz_completes_module(client, auth, make_user, demo_co
     assert summary.status_code == 200 and b"You passed" in summary.data
     progress = db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user.id))
     assert progress.completed_at is not None
-    assert b"1 of 3 modules complete" in client.get("/learning").data
+    home = client.get("/learning").data
+    assert b"1 of 3 modules complete" in home
+    # The recent attempts list links to this attempt's summary.
+    assert f'href="/attempts/{attempt.id}/summary"'.encode() in home
 
 
 def test_wrong_answers_fail_and_retry_draws_new_attempt(client, auth, make_user, demo_course):
