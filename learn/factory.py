@@ -19,6 +19,7 @@ from learn.errors import register_error_handlers
 from learn.extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from learn.headers import init_headers
 from learn.logging import configure_logging
+from learn.sessions import KeptCookieSessionInterface
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(app.instance_path)
     _load_secret_key(app)
+    app.session_interface = KeptCookieSessionInterface()
     configure_logging(app)
     _init_extensions(app)
     init_headers(app)
