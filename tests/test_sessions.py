@@ -66,4 +66,3 @@ def test_a_session_with_flashed_messages_is_never_kept(app):
     name = app.config["SESSION_COOKIE_NAME"]
     with app.test_request_context(headers={"Cookie": f"{name}={cookie}"}):
         assert get_flashed_messages() == ["Saved"]
-
