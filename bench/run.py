@@ -51,6 +51,9 @@ from lib import datasets, fixtures, load, servers  # noqa: E402
 from lib.postgres import Postgres  # noqa: E402
 
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789"
+#: The data sets of a full run: learner pages, and the admin dashboard.
+LOAD_SIZE = datasets.Size(20, 10_000, 100_000)
+ADMIN_SIZE = datasets.Size(50, 100_000, 1_300_000)
 #: Limits far above what one address sends here; the limiter still runs on every request.
 RAISED_LIMITS = {
     "LEARN_LOGIN_LIMIT_PER_ADDRESS": "1000000 per minute",
@@ -740,8 +743,8 @@ def parse_args(argv=None):
     else:
         args.seconds = args.seconds or 8
         args.warmup = args.warmup or 3
-        args.load_size = datasets.Size(20, 10_000, 100_000)
-        args.admin_size = datasets.Size(50, 100_000, 1_300_000)
+        args.load_size = LOAD_SIZE
+        args.admin_size = ADMIN_SIZE
     if args.output is None:
         args.output = str(
             ROOT / "bench" / "results" / ("latest-quick.md" if args.quick else "latest.md")
