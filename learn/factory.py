@@ -16,7 +16,15 @@ from sqlalchemy.engine import Engine
 from learn import config as config_module
 from learn import fragments
 from learn.errors import register_error_handlers
-from learn.extensions import babel, csrf, db, init_limiter, login_manager, migrate
+from learn.extensions import (
+    babel,
+    csrf,
+    db,
+    init_limiter,
+    init_reads_only,
+    login_manager,
+    migrate,
+)
 from learn.headers import init_headers
 from learn.logging import configure_logging
 from learn.sessions import KeptCookieSessionInterface
@@ -71,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     init_limiter(app)
+    init_reads_only(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 
 from learn.content.render import render_text
 from learn.core.quiz import Outcome, Step
+from learn.extensions import reads_only
 from learn.fragments import CSRF_PLACEHOLDER, kept_html, with_csrf_token
 from learn.learner import forms
 from learn.services import catalogue, certificates, learning, tracks
@@ -118,6 +119,7 @@ def _track_cards(progress: list[learning.TrackProgress], today: date) -> list[Ma
 
 
 @bp.route("/learning")
+@reads_only
 @login_required
 def home():
     """My learning: current track, progress, next module, due date, attempts, certificates."""
@@ -132,6 +134,7 @@ def home():
 
 
 @bp.route("/courses")
+@reads_only
 def catalogue_page():
     """Every live course with its tracks: audience, modules and estimated time."""
     courses = []

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from learn.extensions import db, limiter
+from learn.extensions import db, limiter, reads_only
 
 bp = Blueprint("site", __name__)
 logger = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ def home():
 
 
 @bp.route("/help")
+@reads_only
 def help():
     """Where to get help or report a concern; contacts are set per deployment."""
     return render_template("site/help.html", contacts=current_app.config["HELP_CONTACTS"])

@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from learn.core.certificate import normalise_code
-from learn.extensions import rate_limit
+from learn.extensions import rate_limit, reads_only
 from learn.services import certificates
 
 bp = Blueprint("verify", __name__)
@@ -30,6 +30,7 @@ def form():
 
 
 @bp.route("/verify/<code>")
+@reads_only
 @rate_limit(_limit)
 def check(code: str):
     """Say whether a certificate is valid, expired, revoked or unknown."""
