@@ -56,8 +56,8 @@ def reads_only(view):
 
     Such a view's request runs outside a transaction on PostgreSQL (autocommit): under
     READ COMMITTED every statement takes its own snapshot anyway, so the BEGIN and the
-    ROLLBACK around a page that writes nothing are two round trips for nothing (a fifth
-    of My learning's cost there). On every database a write from such a request is
+    ROLLBACK around a page that writes nothing are two round trips for nothing (about a
+    sixth of My learning's cost there). On every database a write from such a request is
     refused with :class:`ReadsOnlyError`, since without a transaction it would not be
     atomic.
     """
