@@ -159,7 +159,6 @@ _OPEN_ATTEMPT = select(QuizAttempt).where(
 _PROGRESS_AND_OPEN_ATTEMPT = (
     select(
         ModuleProgress.module_version_id,
-        ModuleProgress.quiz_version_id,
         ModuleProgress.read_at,
         ModuleProgress.passed_at,
         ModuleProgress.completed_at,
@@ -649,13 +648,16 @@ def _complete_module(user: User, module: Module, progress: ModuleProgress) -> No
             check_track_completion(user, enrolment)
 
 
-def check_track_completion(user: User, enrolment: Enrolment) -> TrackCompletion | None:
-    """Record the track's completion once, when every module is complete; send the event."""
+def check_track_completion(user: User, enrolment: Enrolment) -> bool:
+    """Record the track's completion once, when every module is complete; send the event.
+
+    Return whether the track is complete (recorded now, before, or by a concurrent request).
+    """
     progress = track_progress(user, enrolment)
     if progress.completion is not None:
-        return progress.completion
+        return True
     if progress.total == 0 or progress.done < progress.total:
-        return None
+        return False
     modules = course_modules(enrolment.course)
     rows = db.session.scalars(
         select(ModuleProgress).where(
@@ -693,10 +695,10 @@ def check_track_completion(user: User, enrolment: Enrolment) -> TrackCompletion 
     except IntegrityError:
         # Completed by a concurrent request: that one sent the event.
         db.session.rollback()
-        return None
+        return True
     logger.info("track complete user=%s track=%s", _key(user), enrolment.track_slug)
     events.track_completed.send(completion, completion=completion)
-    return completion
+    return True
 
 
 # --- what the pages show -----------------------------------------------------------------
