@@ -108,9 +108,9 @@ def csrf_token() -> str:
     if token is not None:
         return token
     raw = session.get(field)
-    limit = config.get("WTF_CSRF_TIME_LIMIT") or CSRF_REUSE_SECONDS * 10
-    if raw is None or config.get("WTF_CSRF_SECRET_KEY") or limit < CSRF_REUSE_SECONDS * 10:
-        return generate_csrf()
+    limit = config.get("WTF_CSRF_TIME_LIMIT")  # None: tokens never expire
+    if raw is None or (limit is not None and limit < 10 * CSRF_REUSE_SECONDS):
+        return generate_csrf()  # a new session, or tokens too short-lived to reuse
     kept: Kept = current_app.extensions["learn.fragments.csrf"]
     now = time.monotonic()
     found = kept.get(raw)

@@ -1,7 +1,10 @@
 """A bounded map for what a process keeps between requests (least recently used goes first).
 
-Used for what never changes once made: published versions read from the database
-(``services.catalogue``) and HTML keyed on everything it depends on (``fragments``).
+Used for what never changes once made (published versions read from the database in
+``services.catalogue``, HTML keyed on everything it depends on in ``fragments``) and for
+what a person sends again and again, kept with the time it was made so its user can refuse
+it once too old (signed CSRF tokens in ``fragments``, checked session cookies in
+``sessions``).
 """
 
 from __future__ import annotations
