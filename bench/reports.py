@@ -50,7 +50,7 @@ def _app(url: str):
 
     return create_app(
         {
-            "SECRET_KEY": "bench-secret-key",
+            "SECRET_KEY": SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,

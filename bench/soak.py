@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from lib import datasets, fixtures, load, servers, walker  # noqa: E402
 from lib.postgres import Postgres  # noqa: E402
-from run import _ACK, RAISED_LIMITS, SECRET_KEY  # noqa: E402
+from run import _ACK, LOAD_SIZE, RAISED_LIMITS, SECRET_KEY  # noqa: E402
 
 WALKER_PASSWORD = "walker pass phrase for the soak"
 
@@ -69,7 +69,7 @@ def parse_args(argv=None):
         args.minutes = min(args.minutes, 1)
         args.size = datasets.Size(10, 2_000, 20_000)
     else:
-        args.size = datasets.Size(20, 10_000, 100_000)
+        args.size = LOAD_SIZE
     if args.output is None:
         name = "soak-quick.md" if args.quick else "soak.md"
         args.output = str(ROOT / "bench" / "results" / name)
