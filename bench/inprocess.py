@@ -63,13 +63,15 @@ def _bare_app():
     return module.create_app()
 
 
-def _requests(app, batch: int) -> dict[str, tuple]:
-    readers = fixtures.readers(app, 20)
-    codes = fixtures.certificate_codes(app, 20)
+def _requests(app, batch: int, count: int) -> dict[str, tuple]:
+    readers = fixtures.readers(app, count)
+    codes = fixtures.certificate_codes(app, count)
     bare = _bare_app()
 
     def signed_in(path_of):
-        return [_environ(path_of(readers[i % 20]), readers[i % 20].cookie) for i in range(batch)]
+        return [
+            _environ(path_of(readers[i % count]), readers[i % count].cookie) for i in range(batch)
+        ]
 
     return {
         "bare": (bare, [_environ("/")] * batch),
@@ -78,7 +80,7 @@ def _requests(app, batch: int) -> dict[str, tuple]:
         "my": (app, signed_in(lambda r: "/learning")),
         "catalogue": (app, signed_in(lambda r: "/courses")),
         "login": (app, [_environ("/login")] * batch),
-        "verify": (app, [_environ(f"/verify/{codes[i % 20]}") for i in range(batch)]),
+        "verify": (app, [_environ(f"/verify/{codes[i % count]}") for i in range(batch)]),
     }
 
 
@@ -87,6 +89,10 @@ def main(argv=None) -> None:
     parser.add_argument("--pages", default="bare,help,module,my")
     parser.add_argument("--cycles", type=int, default=30)
     parser.add_argument("--batch", type=int, default=100, help="requests per page per cycle")
+    parser.add_argument(
+        "--readers", type=int, default=20,
+        help="learners the signed-in requests take turns between (the load runs use 500)",
+    )  # fmt: skip
     parser.add_argument("--profile", metavar="PAGE", help="then cProfile one more cycle of PAGE")
     parser.add_argument("--cache", default=str(HERE.parent / "instance" / "bench-cache"))
     args = parser.parse_args(argv)
@@ -101,7 +107,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         copy = datasets.sqlite_copy(source, Path(folder) / "inprocess.db")
         app = fixtures.bench_app(f"sqlite:///{copy}", SECRET_KEY)
-        every = _requests(app, args.batch)
+        every = _requests(app, args.batch, args.readers)
         requests = {page: every[page] for page in pages}
         for page, (wsgi, environs) in requests.items():
             for environ in environs:  # warm: first opens, kept fragments, caches
