@@ -48,6 +48,16 @@ def kept_html(kind: str, key: tuple | None, render: Callable[[], str], size: int
     return html
 
 
+def render_fragment(template: str, **context) -> str:
+    """Render ``template`` for kept HTML with ``context`` and the app's Jinja globals only.
+
+    Unlike ``render_template`` no context processors run: the person, the request and the
+    session are not there to be used by mistake (kept HTML must depend on its key alone),
+    and a fragment rendered many times for one page (the lines of a list) costs less.
+    """
+    return current_app.jinja_env.get_template(template).render(context)
+
+
 def _language() -> str:
     language = g.get("_fragments_language")
     if language is None:

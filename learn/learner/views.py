@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 from learn.content.render import render_text
 from learn.core.quiz import Outcome, Step
 from learn.extensions import reads_only
-from learn.fragments import CSRF_PLACEHOLDER, kept_html, with_csrf_token
+from learn.fragments import CSRF_PLACEHOLDER, kept_html, render_fragment, with_csrf_token
 from learn.learner import forms
 from learn.services import catalogue, certificates, learning, tracks
 from learn.services.learning import LearningError
@@ -108,14 +108,30 @@ def _track_cards(progress: list[learning.TrackProgress], today: date) -> list[Ma
             due_on=p.enrolment.due_on,
             is_overdue=p.is_overdue(today),
         )
-        cards.append(
-            kept_html(
-                "track-card",
-                (card,),
-                lambda card=card: render_template("learner/_track_card.html", card=card),
-            )
-        )
+        cards.append(kept_html("track-card", (card,), lambda card=card: _render_card(card)))
     return cards
+
+
+def _render_card(card: TrackCard) -> str:
+    """Render a track card whose HTML is not kept yet.
+
+    Most of a card is its list of modules, and each module's line depends only on the
+    module and the learner's status and best score in it, which many learners share: the
+    lines are kept on their own, so a learner a process has not met yet costs a card's
+    heading and not a dozen lines.
+    """
+    lines = [
+        kept_html(
+            "module-line",
+            (card.course_slug, status),
+            lambda status=status: render_fragment(
+                "learner/_module_line.html", course_slug=card.course_slug, module=status
+            ),
+            size=8192,
+        )
+        for status in card.modules
+    ]
+    return render_fragment("learner/_track_card.html", card=card, lines=lines)
 
 
 @bp.route("/learning")

@@ -132,6 +132,32 @@ def test_a_track_card_follows_the_learners_progress(app, make_user, auth, demo_c
     assert "0 of 3 modules complete" in _card(client)
 
 
+def _line(card: str, href: str) -> str:
+    start = card.index(f'<a href="{href}"')
+    return card[start : card.index("</li>", start)]
+
+
+def test_module_lines_are_shared_only_by_learners_in_the_same_place(
+    app, make_user, demo_course
+):
+    modules = {m.slug: m for m in demo_course.modules}
+    ahead, behind, level = make_user(), make_user(), make_user()
+    for user in (ahead, behind, level):
+        tracks.enrol(user, demo_course, "buyers")
+    for user in (ahead, level):
+        pass_module(user, modules["intro"])
+    client = app.test_client()
+    auth_for = AuthActions(client)
+    lines = {}
+    for user in (ahead, behind, level):
+        auth_for.login(user)
+        lines[user.id] = _line(_card(client), "/courses/demo/modules/intro")
+        auth_for.logout()
+    assert "Complete" in lines[ahead.id] and "best score 100%" in lines[ahead.id]
+    assert "Not started" in lines[behind.id] and "best score" not in lines[behind.id]
+    assert lines[level.id] == lines[ahead.id]
+
+
 def test_a_track_card_turns_overdue_when_the_date_passes(app, make_user, auth, demo_course):
     user = make_user()
     enrolment = tracks.enrol(user, demo_course, "buyers")
