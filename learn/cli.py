@@ -61,7 +61,7 @@ def serve_command(workers: int | None, port: int | None, host: str) -> None:
         "--bind", f"{host}:{port}",
         "--access-logfile", "-",
         "--forwarded-allow-ips", "127.0.0.1",
-        "learn:create_app()",
+        "learn.wsgi:create_served_app()",
     ]  # fmt: skip
     click.echo(f"Serving on http://{host}:{port} with {workers} workers")
     os.execv(sys.executable, argv)
