@@ -137,9 +137,7 @@ def _line(card: str, href: str) -> str:
     return card[start : card.index("</li>", start)]
 
 
-def test_module_lines_are_shared_only_by_learners_in_the_same_place(
-    app, make_user, demo_course
-):
+def test_module_lines_are_shared_only_by_learners_in_the_same_place(app, make_user, demo_course):
     modules = {m.slug: m for m in demo_course.modules}
     ahead, behind, level = make_user(), make_user(), make_user()
     for user in (ahead, behind, level):
