@@ -140,12 +140,13 @@ def change_password():
     """Change your password; your other sessions are signed out."""
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
+        person = current_user.record()
         try:
-            accounts.change_password(current_user, form.current.data, form.password.data)
+            accounts.change_password(person, form.current.data, form.password.data)
         except accounts.AccountError as exc:
             form.current.errors = [*form.current.errors, account_error(exc.code)]
         else:
-            login_user(current_user._get_current_object(), fresh=True)
+            login_user(person, fresh=True)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form), 200 if not form.errors else 422
@@ -189,7 +190,8 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 @login_required
 def profile():
     """Your account: language and optional reporting details."""
-    form = forms.ProfileForm(obj=current_user)
+    person = current_user.record()
+    form = forms.ProfileForm(obj=person)
     form.locale.choices = [SelectChoice("", _("As my browser asks"))] + [
         SelectChoice(code, LANGUAGE_NAMES.get(code, code))
         for code in current_app.config["LANGUAGES"]
@@ -202,11 +204,13 @@ def profile():
     ]
     if form.validate_on_submit():
         accounts.update_profile(
-            current_user,
+            person,
             locale=form.locale.data or None,
             gender=form.gender.data or None,
             age_band=form.age_band.data or None,
         )
         flash(_("Your settings have been saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form), 200 if not form.errors else 422
+    return render_template("auth/profile.html", form=form, person=person), (
+        200 if not form.errors else 422
+    )

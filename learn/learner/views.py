@@ -195,7 +195,7 @@ def settings():
         if form.track.data:
             tracks.choose_track(current_user, form.track.data)
         tracks.set_lenses(
-            current_user,
+            current_user.record(),
             gender=forms.lens_choice(form.gender.data),
             age=forms.lens_choice(form.age.data),
         )

@@ -28,7 +28,9 @@ from learn.models.user import (
     Organisation,
     PasswordReset,
     PeopleImport,
+    Person,
     Role,
+    SessionUser,
     User,
 )
 
@@ -57,6 +59,8 @@ __all__ = [
     "Organisation",
     "PasswordReset",
     "PeopleImport",
+    "Person",
     "Role",
+    "SessionUser",
     "User",
 ]

@@ -77,7 +77,28 @@ class Department(db.Model):
         return f"<Department {self.id} {self.name!r}>"
 
 
-class User(UserMixin, db.Model):
+class PersonMixin(UserMixin):
+    """What Flask-Login and the views ask of a person, for a :class:`User` and a
+    :class:`SessionUser` alike (each has ``id``, ``active``, ``role``, ``session_token``)."""
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        """Return the session identity: id plus token, so a password change signs out others."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.role in (Role.TRAINER, Role.PLATFORM_ADMIN)
+
+
+class User(PersonMixin, db.Model):
     """A person with an account."""
 
     __tablename__ = "users"
@@ -121,21 +142,55 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email!r} {self.role}>"
 
-    @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive users
-        return self.active
+    def record(self) -> User:
+        """Return this ORM object (as :meth:`SessionUser.record` returns one)."""
+        return self
 
-    def get_id(self) -> str:
-        """Return the session identity: id plus token, so a password change signs out others."""
-        return f"{self.id}:{self.session_token}"
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role in (Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
+class SessionUser(PersonMixin):
+    """The signed-in person as a request reads them: their row's columns, read-only.
 
-    @property
-    def is_trainer(self) -> bool:
-        return self.role in (Role.TRAINER, Role.PLATFORM_ADMIN)
+    Every signed-in request loads its person, and loading one as an ORM object costs about
+    twice what reading the row does; most requests only read the person's id, role, lenses
+    or language. Code that changes the person or follows a relationship (organisation,
+    department) works on :meth:`record`, the ORM object of the same row.
+    """
+
+    __slots__ = (
+        "id", "email", "name", "role", "organisation_id", "department_id", "job_role",
+        "locale", "active", "gender", "age_band", "lens_gender", "lens_age", "created_at",
+        "session_token",
+    )  # fmt: skip
+
+    email: str
+    name: str
+    organisation_id: int
+    department_id: int | None
+    job_role: str | None
+    locale: str | None
+    gender: str | None
+    age_band: str | None
+    lens_gender: bool | None
+    lens_age: bool | None
+    created_at: datetime
+
+    def __init__(self, row) -> None:
+        for name in self.__slots__:
+            object.__setattr__(self, name, getattr(row, name))
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"SessionUser is read-only: set {name} on its record()")
+
+    def __repr__(self) -> str:
+        return f"<SessionUser {self.id} {self.email!r} {self.role}>"
+
+    def record(self) -> User:
+        """Return the ORM object of this person (loaded at most once per request)."""
+        return db.session.get(User, self.id)
+
+
+#: Either form of a person, for code that only reads their columns.
+Person = User | SessionUser
 
 
 class PasswordReset(db.Model):

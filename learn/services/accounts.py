@@ -12,8 +12,16 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from learn.extensions import db
-from learn.models import AuditEvent, Department, Organisation, PasswordReset, Role, User
+from learn.extensions import db, plain
+from learn.models import (
+    AuditEvent,
+    Department,
+    Organisation,
+    PasswordReset,
+    Role,
+    SessionUser,
+    User,
+)
 from learn.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -240,18 +248,23 @@ def ensure_admin(email: str, password: str | None, organisation: str) -> tuple[U
 
 #: Built once: this runs on every signed-in request, and building the statement (as
 #: ``session.get`` does each time) costs more than running it.
-_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+_USER_ROW = select(*(User.__table__.c[name] for name in SessionUser.__slots__)).where(
+    User.id == bindparam("id")
+)
 
 
-def load_session_user(identity: str) -> User | None:
-    """Return the user for a session identity ``id:token`` if the token still matches."""
+def load_session_user(identity: str) -> SessionUser | None:
+    """Return the person for a session identity ``id:token`` if the token still matches.
+
+    As a read-only :class:`SessionUser`; views that change the person use its ``record()``.
+    """
     user_id, _, token = identity.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.scalar(_USER_BY_ID, {"id": int(user_id)})
-    if user is None or not secrets.compare_digest(user.session_token, token):
+    row = plain(_USER_ROW, {"id": int(user_id)}).first()
+    if row is None or not secrets.compare_digest(row.session_token, token):
         return None
-    return user
+    return SessionUser(row)
 
 
 def update_profile(

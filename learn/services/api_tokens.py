@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from learn.extensions import db
-from learn.models import ApiToken, AuditEvent, Organisation, Role, User
+from learn.models import ApiToken, AuditEvent, Organisation, Person, Role
 from learn.models.base import utcnow
 from learn.services.scope import Scope
 
@@ -49,7 +49,7 @@ class NewToken:
     secret: str
 
 
-def create_token(actor: User, scope: Scope, name: str, organisation_id: int | None) -> NewToken:
+def create_token(actor: Person, scope: Scope, name: str, organisation_id: int | None) -> NewToken:
     """Make a token for ``organisation_id`` (None: every organisation, platform admins only)."""
     name = name.strip()
     if not name:
@@ -100,7 +100,7 @@ def get_token(scope: Scope, token_id: int) -> ApiToken:
     return token
 
 
-def revoke_token(actor: User, token: ApiToken) -> None:
+def revoke_token(actor: Person, token: ApiToken) -> None:
     """Revoke a token: it stops working at once."""
     if token.revoked_at is not None:
         return

@@ -35,6 +35,7 @@ from learn.models import (
     CourseVersion,
     Module,
     ModuleVersion,
+    Person,
     QuizVersion,
     User,
     VersionState,
@@ -213,7 +214,7 @@ def is_four_eyes() -> bool:
     return bool(current_app.config.get("FOUR_EYES_REVIEW", True))
 
 
-def can_approve(version: AnyVersion, actor: User) -> bool:
+def can_approve(version: AnyVersion, actor: Person) -> bool:
     """Return whether ``actor`` may approve ``version`` under the four-eyes rule."""
     return not is_four_eyes() or actor.id not in authors(version)
 
@@ -362,7 +363,7 @@ def _next_number(item: Item) -> int:
     return (current or 0) + 1
 
 
-def _audit(actor: User | None, action: str, item: Item, version: AnyVersion, **detail) -> None:
+def _audit(actor: Person | None, action: str, item: Item, version: AnyVersion, **detail) -> None:
     db.session.add(
         AuditEvent(
             actor_id=actor.id if actor else None,
@@ -379,7 +380,7 @@ def _audit(actor: User | None, action: str, item: Item, version: AnyVersion, **d
 def _save(
     item: Item,
     text: str,
-    actor: User,
+    actor: Person,
     *,
     change_note: str | None = None,
     position: int | None = None,
@@ -447,7 +448,7 @@ def _commit_or_rollback() -> None:
 def save_draft(
     item: Item,
     text: str,
-    actor: User,
+    actor: Person,
     *,
     change_note: str | None = None,
     position: int | None = None,
@@ -489,7 +490,7 @@ def _working_course(course: Course) -> CoreCourse:
     return parse_course_text(version.source_text, f"courses/{course.slug}/course.yml")
 
 
-def _set_tracks(course: Course, module_slug: str, tracks: list[str], actor: User):
+def _set_tracks(course: Course, module_slug: str, tracks: list[str], actor: Person):
     """Put ``module_slug`` in exactly ``tracks`` by drafting course.yml (no commit)."""
     core = _working_course(course)
     data = course_data(core)
@@ -521,7 +522,7 @@ def save_module(
     module: Module | None,
     text: str,
     position: int,
-    actor: User,
+    actor: Person,
     *,
     slug: str | None = None,
     tracks: list[str] | None = None,
@@ -563,7 +564,7 @@ def save_module(
 # --- review and publication ----------------------------------------------------------------
 
 
-def submit(item: Item, actor: User, note: str | None = None) -> AnyVersion:
+def submit(item: Item, actor: Person, note: str | None = None) -> AnyVersion:
     """Send the item's draft for review.
 
     :raises AuthoringError: there is no draft waiting to be submitted.
@@ -620,7 +621,7 @@ def _check_publishable(item: Item, version: AnyVersion) -> None:
             )
 
 
-def approve(item: Item, actor: User, note: str | None = None) -> AnyVersion:
+def approve(item: Item, actor: Person, note: str | None = None) -> AnyVersion:
     """Approve the draft in review and publish it: it becomes the live version.
 
     :raises AuthoringError: nothing is in review (409), the four-eyes rule forbids it (403),
@@ -654,7 +655,7 @@ def approve(item: Item, actor: User, note: str | None = None) -> AnyVersion:
     return draft
 
 
-def reject(item: Item, actor: User, note: str) -> AnyVersion:
+def reject(item: Item, actor: Person, note: str) -> AnyVersion:
     """Send the draft in review back with a note; it stays in the history as rejected.
 
     :raises AuthoringError: nothing is in review, or no note was given.
@@ -674,7 +675,7 @@ def reject(item: Item, actor: User, note: str) -> AnyVersion:
     return draft
 
 
-def discard(item: Item, actor: User) -> AnyVersion:
+def discard(item: Item, actor: Person) -> AnyVersion:
     """Drop the item's open draft (it is kept in the history, marked rejected).
 
     :raises AuthoringError: there is no open draft.
@@ -691,7 +692,7 @@ def discard(item: Item, actor: User) -> AnyVersion:
     return draft
 
 
-def rollback(item: Item, actor: User, number: int) -> AnyVersion:
+def rollback(item: Item, actor: Person, number: int) -> AnyVersion:
     """Make a new version with the text of earlier version ``number``, sent for review.
 
     With the four-eyes rule off it is published at once; with it on, another trainer

@@ -26,8 +26,8 @@ from learn.models import (
     CourseVersion,
     Module,
     ModuleVersion,
+    Person,
     QuizVersion,
-    User,
     VersionState,
 )
 from learn.models.base import utcnow
@@ -116,7 +116,7 @@ def plan_import(tree: list[tuple[CoreCourse, dict[str, CoreQuiz]]]) -> ImportRep
 
 
 def import_tree(
-    tree: list[tuple[CoreCourse, dict[str, CoreQuiz]]], actor: User | None = None
+    tree: list[tuple[CoreCourse, dict[str, CoreQuiz]]], actor: Person | None = None
 ) -> ImportReport:
     """Write every changed file of ``tree`` as a new published version, in one transaction.
 
@@ -143,7 +143,7 @@ def import_tree(
     return report
 
 
-def import_path(root: Path, actor: User | None = None) -> ImportReport:
+def import_path(root: Path, actor: Person | None = None) -> ImportReport:
     """Load and validate every file under ``root``, then import it all or nothing.
 
     :raises ContentErrors: a file has a problem; nothing is written.
@@ -151,7 +151,7 @@ def import_path(root: Path, actor: User | None = None) -> ImportReport:
     return import_tree(load_tree(root), actor)
 
 
-def _import_course(course: CoreCourse, quizzes: dict[str, CoreQuiz], actor: User | None) -> None:
+def _import_course(course: CoreCourse, quizzes: dict[str, CoreQuiz], actor: Person | None) -> None:
     row = db.session.scalar(select(Course).where(Course.slug == course.slug))
     if row is None:
         row = Course(slug=course.slug)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from learn.core import certificate as rules
 from learn.core.certificate import CertificateData, CertificateStatus
 from learn.extensions import db, plain
-from learn.models import AuditEvent, Certificate, CourseVersion, TrackCompletion, User
+from learn.models import AuditEvent, Certificate, CourseVersion, Person, TrackCompletion, User
 from learn.models.base import utcnow
 from learn.services import events
 
@@ -81,7 +81,7 @@ def connect() -> None:
     events.track_completed.connect(_on_track_completed, weak=False)
 
 
-def reissue_certificate(certificate: Certificate, actor: User | None) -> Certificate:
+def reissue_certificate(certificate: Certificate, actor: Person | None) -> Certificate:
     """Issue a fresh certificate (new code) for the same completion, e.g. after a revocation."""
     completion = db.session.get(TrackCompletion, certificate.completion_id)
     number = db.session.scalar(
@@ -95,7 +95,7 @@ def reissue_certificate(certificate: Certificate, actor: User | None) -> Certifi
     return fresh
 
 
-def revoke_certificate(certificate: Certificate, reason: str, actor: User | None) -> None:
+def revoke_certificate(certificate: Certificate, reason: str, actor: Person | None) -> None:
     """Revoke a certificate with a reason, kept in the audit log."""
     reason = reason.strip()
     if not reason:
@@ -110,7 +110,7 @@ def revoke_certificate(certificate: Certificate, reason: str, actor: User | None
     logger.info("certificate revoked id=%s", certificate.id)
 
 
-def _audit(actor: User | None, action: str, certificate: Certificate, detail: dict) -> None:
+def _audit(actor: Person | None, action: str, certificate: Certificate, detail: dict) -> None:
     db.session.add(
         AuditEvent(
             actor_id=actor.id if actor else None,
@@ -147,12 +147,12 @@ _CERTIFICATES_OF = (
 )
 
 
-def certificates_for(user: User) -> list[Row]:
+def certificates_for(user: Person) -> list[Row]:
     """Return a learner's certificates, newest first: code, track title, issued, revoked."""
     return plain(_CERTIFICATES_OF, {"user_id": user.id}).all()
 
 
-def owned_certificate(user: User, code: str) -> Certificate:
+def owned_certificate(user: Person, code: str) -> Certificate:
     """Return ``user``'s own certificate with ``code``; 404 for anyone else's."""
     certificate = find_by_code(code)
     if certificate is None or certificate.user_id != user.id:

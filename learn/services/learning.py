@@ -21,10 +21,10 @@ from learn.models import (
     Enrolment,
     Module,
     ModuleProgress,
+    Person,
     QuizAttempt,
     QuizVersion,
     TrackCompletion,
-    User,
 )
 from learn.models.base import utcnow
 from learn.services import events
@@ -47,12 +47,13 @@ logger = logging.getLogger(__name__)
 
 
 def _key(row) -> int:
-    """Return a stored row's primary key without loading it.
+    """Return a stored row's primary key without loading it (or a plain object's ``id``).
 
     A commit expires every object in the session, and reading even ``id`` of an expired
     object reloads its whole row; the write path commits several times per request.
     """
-    identity = inspect(row).identity
+    state = inspect(row, raiseerr=False)  # None for a plain object such as a SessionUser
+    identity = state.identity if state is not None else None
     return identity[0] if identity else row.id
 
 
@@ -227,12 +228,12 @@ _CURRENT_TRACK = (
 )
 
 
-def track_progress(user: User, enrolment: Enrolment) -> TrackProgress:
+def track_progress(user: Person, enrolment: Enrolment) -> TrackProgress:
     """Return the learner's progress on ``enrolment``'s track."""
     return tracks_progress(user, [enrolment])[0]
 
 
-def tracks_progress(user: User, enrolments: list[Enrolment]) -> list[TrackProgress]:
+def tracks_progress(user: Person, enrolments: list[Enrolment]) -> list[TrackProgress]:
     """Return the learner's progress on each of ``enrolments``, in order.
 
     Three queries whatever the number of tracks: the courses with their live modules, the
@@ -302,12 +303,12 @@ def tracks_progress(user: User, enrolments: list[Enrolment]) -> list[TrackProgre
 # --- reading -----------------------------------------------------------------------------
 
 
-def module_progress(user: User, module: Module) -> ModuleProgress | None:
+def module_progress(user: Person, module: Module) -> ModuleProgress | None:
     """Return the learner's progress row for ``module``, or None if never opened."""
     return db.session.scalar(_PROGRESS, {"user_id": user.id, "module_id": module.id})
 
 
-def open_module(user: User, module: Module) -> ModuleProgress:
+def open_module(user: Person, module: Module) -> ModuleProgress:
     """Return the learner's progress in ``module``, pinning the live version on first open."""
     progress = module_progress(user, module)
     if progress is not None:
@@ -331,7 +332,7 @@ def open_module(user: User, module: Module) -> ModuleProgress:
     return progress
 
 
-def mark_read(user: User, module: Module) -> ModuleProgress:
+def mark_read(user: Person, module: Module) -> ModuleProgress:
     """Record that the learner has read the module (server-side), then check completion."""
     progress = open_module(user, module)
     if progress.read_at is None:
@@ -342,7 +343,7 @@ def mark_read(user: User, module: Module) -> ModuleProgress:
     return progress
 
 
-def save_position(user: User, module: Module, section: str) -> None:
+def save_position(user: Person, module: Module, section: str) -> None:
     """Remember the section the learner reached, so coming back resumes there."""
     progress = open_module(user, module)
     if progress.last_section != section:
@@ -350,7 +351,7 @@ def save_position(user: User, module: Module, section: str) -> None:
         db.session.commit()
 
 
-def move_to_latest(user: User, module: Module) -> ModuleProgress:
+def move_to_latest(user: Person, module: Module) -> ModuleProgress:
     """Move a learner part-way through a module to its live versions, at their request."""
     progress = open_module(user, module)
     if progress.completed_at is None:
@@ -364,7 +365,7 @@ def move_to_latest(user: User, module: Module) -> ModuleProgress:
 # --- quiz attempts -----------------------------------------------------------------------
 
 
-def attempts_for(user: User, module: Module) -> list[QuizAttempt]:
+def attempts_for(user: Person, module: Module) -> list[QuizAttempt]:
     """Return the learner's attempts at ``module``'s quiz, newest first."""
     return list(
         db.session.scalars(
@@ -375,12 +376,12 @@ def attempts_for(user: User, module: Module) -> list[QuizAttempt]:
     )
 
 
-def open_attempt(user: User, module: Module) -> QuizAttempt | None:
+def open_attempt(user: Person, module: Module) -> QuizAttempt | None:
     """Return the learner's unfinished attempt at ``module``'s quiz, if any."""
     return db.session.scalar(_OPEN_ATTEMPT, {"user_id": user.id, "module_id": module.id})
 
 
-def open_module_and_attempt(user: User, module: Module | LiveModule) -> tuple[Row, int | None]:
+def open_module_and_attempt(user: Person, module: Module | LiveModule) -> tuple[Row, int | None]:
     """Return ``open_module``'s progress (as a plain row) and the learner's open attempt id.
 
     One query once the module has been opened (an attempt needs an opened module).
@@ -393,14 +394,14 @@ def open_module_and_attempt(user: User, module: Module | LiveModule) -> tuple[Ro
     return row, row.open_attempt_id
 
 
-def current_track(user: User, course: Course | LiveCourse) -> dict | None:
+def current_track(user: Person, course: Course | LiveCourse) -> dict | None:
     """Return the track of the learner's current (latest chosen) enrolment on ``course``."""
     slug = plain(_CURRENT_TRACK, {"user_id": user.id, "course_id": course.id}).scalar()
     return course_info(course.live_version_id).track(slug) if slug else None
 
 
 def start_attempt(
-    user: User, module: Module, enrolment: Enrolment | None, rng: random.Random | None = None
+    user: Person, module: Module, enrolment: Enrolment | None, rng: random.Random | None = None
 ) -> QuizAttempt:
     """Start an attempt (or return the open one): a fresh draw, options shuffled."""
     existing = open_attempt(user, module)
@@ -456,7 +457,7 @@ def attempt_quiz(attempt: QuizAttempt):
     return quiz_for(attempt.quiz_version_id)
 
 
-def get_attempt(user: User, attempt_id: int) -> QuizAttempt:
+def get_attempt(user: Person, attempt_id: int) -> QuizAttempt:
     """Return the learner's own attempt, or raise a 404 for anyone else's or a missing one."""
     attempt = db.session.scalar(_ATTEMPT_BY_ID, {"id": attempt_id})
     if attempt is None or attempt.user_id != user.id:
@@ -499,7 +500,7 @@ class AnswerResult:
 
 
 def answer_question(
-    user: User, attempt: QuizAttempt, question_id: str, answer: tuple[str, ...]
+    user: Person, attempt: QuizAttempt, question_id: str, answer: tuple[str, ...]
 ) -> AnswerResult:
     """Record and grade one answer (or one branching step); score the attempt after the last.
 
@@ -576,7 +577,7 @@ def _grade_step(question: Question, previous: list[str], answer: tuple[str, ...]
     return None
 
 
-def finish_attempt(user: User, attempt: QuizAttempt) -> bool:
+def finish_attempt(user: Person, attempt: QuizAttempt) -> bool:
     """Score a fully answered attempt once; update progress and completion.
 
     Returns True if this call finished it (False if another request already had).
@@ -587,7 +588,7 @@ def finish_attempt(user: User, attempt: QuizAttempt) -> bool:
     return finished
 
 
-def _finish(user: User, attempt_id: int, quiz_version_id: int, module_id: int) -> bool:
+def _finish(user: Person, attempt_id: int, quiz_version_id: int, module_id: int) -> bool:
     user_id = _key(user)
     scores = [
         Score(points, max_points or 0.0)
@@ -624,7 +625,7 @@ def _finish(user: User, attempt_id: int, quiz_version_id: int, module_id: int) -
 # --- completion --------------------------------------------------------------------------
 
 
-def _complete_module(user: User, module: Module, progress: ModuleProgress) -> None:
+def _complete_module(user: Person, module: Module, progress: ModuleProgress) -> None:
     """Mark the module complete when read and passed, then check the learner's tracks."""
     if progress.completed_at is not None or not (progress.read_at and progress.passed_at):
         return
@@ -648,7 +649,7 @@ def _complete_module(user: User, module: Module, progress: ModuleProgress) -> No
             check_track_completion(user, enrolment)
 
 
-def check_track_completion(user: User, enrolment: Enrolment) -> bool:
+def check_track_completion(user: Person, enrolment: Enrolment) -> bool:
     """Record the track's completion once, when every module is complete; send the event.
 
     Return whether the track is complete (recorded now, before, or by a concurrent request).
@@ -766,7 +767,7 @@ class AttemptRow:
     module_slug: str
 
 
-def recent_attempts(user: User, limit: int = 10) -> list[AttemptRow]:
+def recent_attempts(user: Person, limit: int = 10) -> list[AttemptRow]:
     """Return the learner's latest finished attempts with their module titles (one query)."""
     rows = plain(_RECENT_ATTEMPTS, {"user_id": user.id, "limit": limit}).all()
     titles = module_infos([row[-2] for row in rows])
@@ -847,7 +848,7 @@ def review_question(attempt: QuizAttempt, question_id: str) -> QuestionReview | 
     )
 
 
-def can_retry(user: User, module: Module) -> bool:
+def can_retry(user: Person, module: Module) -> bool:
     """Return whether the learner may start another attempt at ``module``'s quiz."""
     progress = module_progress(user, module)
     quiz = quiz_of(progress, module) if progress else None
@@ -861,7 +862,7 @@ def can_retry(user: User, module: Module) -> bool:
     return quiz_rules.has_attempts_left(quiz, made)
 
 
-def recent_completions(user: User, attempt: QuizAttempt) -> list[TrackCompletion]:
+def recent_completions(user: Person, attempt: QuizAttempt) -> list[TrackCompletion]:
     """Return track completions recorded when (or after) ``attempt`` finished."""
     if attempt.submitted_at is None:
         return []

@@ -33,7 +33,15 @@ from learn.core.course import Course as CoreCourse
 from learn.core.errors import ContentError, ContentErrors, LearnError
 from learn.core.quiz import Quiz as CoreQuiz
 from learn.extensions import db
-from learn.models import AuditEvent, ContentPackage, Course, Module, ModuleImage, QuizVersion, User
+from learn.models import (
+    AuditEvent,
+    ContentPackage,
+    Course,
+    Module,
+    ModuleImage,
+    Person,
+    QuizVersion,
+)
 from learn.models.base import utcnow
 from learn.services import catalogue, media
 from learn.services.authoring import is_four_eyes
@@ -292,7 +300,7 @@ def _missing_images(tree, images: dict, where: str) -> list[ContentError]:
     return missing
 
 
-def _add_images(images: dict[str, tuple[str, bytes]], actor: User | None) -> None:
+def _add_images(images: dict[str, tuple[str, bytes]], actor: Person | None) -> None:
     """Store the images not on this site yet (in the caller's transaction)."""
     max_image = _limits()[2]
     for sha, (name, content) in sorted(images.items()):
@@ -300,7 +308,7 @@ def _add_images(images: dict[str, tuple[str, bytes]], actor: User | None) -> Non
             media.add_image(content, name, max_image, actor=actor, commit=False)
 
 
-def import_folder(root: Path, actor: User | None = None) -> catalogue.ImportReport:
+def import_folder(root: Path, actor: Person | None = None) -> catalogue.ImportReport:
     """Import a content folder, all or nothing, with the images its modules show.
 
     Images go in ``courses/<course>/media/<sha256>/<filename>`` as in an exported package,
@@ -347,7 +355,7 @@ def _relative(error: ContentError, root: Path) -> str:
 # --- upload, preview, confirm --------------------------------------------------------------
 
 
-def upload_package(data: bytes, filename: str, actor: User) -> ContentPackage:
+def upload_package(data: bytes, filename: str, actor: Person) -> ContentPackage:
     """Keep an uploaded package until it is confirmed or discarded.
 
     :raises PackageError: the upload is not a zip (its contents are checked by the preview).
@@ -412,12 +420,12 @@ def preview_package(package: ContentPackage) -> Preview:
     return Preview(report, new_images, [])
 
 
-def can_confirm(package: ContentPackage, actor: User) -> bool:
+def can_confirm(package: ContentPackage, actor: Person) -> bool:
     """Return whether ``actor`` may confirm ``package`` under the four-eyes rule."""
     return not is_four_eyes() or package.uploaded_by_id != actor.id
 
 
-def confirm_package(package: ContentPackage, actor: User) -> catalogue.ImportReport:
+def confirm_package(package: ContentPackage, actor: Person) -> catalogue.ImportReport:
     """Import a previewed package, all or nothing; changed files become live versions.
 
     :raises PackageError: the package is closed (409), the four-eyes rule forbids it (403),
@@ -453,7 +461,7 @@ def confirm_package(package: ContentPackage, actor: User) -> catalogue.ImportRep
     return report
 
 
-def discard_package(package: ContentPackage, actor: User) -> None:
+def discard_package(package: ContentPackage, actor: Person) -> None:
     """Close a package without importing it."""
     if package.closed_at is not None:
         return

@@ -33,6 +33,7 @@ from learn.models import (
     Organisation,
     PasswordReset,
     PeopleImport,
+    Person,
     QuizAttempt,
     Role,
     User,
@@ -64,7 +65,7 @@ class PeopleError(Exception):
 # --- who may do what ---------------------------------------------------------------------
 
 
-def assignable_roles(actor: User | None) -> tuple[Role, ...]:
+def assignable_roles(actor: Person | None) -> tuple[Role, ...]:
     """Return the roles ``actor`` may give: organisation admins up to their own role."""
     if actor is None or actor.role == Role.PLATFORM_ADMIN:
         return tuple(Role)
@@ -79,7 +80,7 @@ def get_person(scope: Scope, user_id: int) -> User:
     return user
 
 
-def _check_can_manage(actor: User, scope: Scope, user: User) -> None:
+def _check_can_manage(actor: Person, scope: Scope, user: User) -> None:
     if not scope.allows(user.organisation_id):
         raise PeopleError("not_found", 404)
     if user.id == actor.id:
@@ -88,7 +89,7 @@ def _check_can_manage(actor: User, scope: Scope, user: User) -> None:
         raise PeopleError("not_allowed", 403)
 
 
-def _audit(actor: User | None, action: str, subject: str, detail: dict | None = None) -> None:
+def _audit(actor: Person | None, action: str, subject: str, detail: dict | None = None) -> None:
     db.session.add(
         AuditEvent(
             actor_id=actor.id if actor else None,
@@ -143,7 +144,7 @@ class IssuedLink:
     mailed: bool = False
 
 
-def create_person(actor: User, scope: Scope, person: NewPerson) -> IssuedLink:
+def create_person(actor: Person, scope: Scope, person: NewPerson) -> IssuedLink:
     """Create a person without a password and return their one-time password link.
 
     They get the tracks assigned to their organisation and department.
@@ -174,7 +175,7 @@ def create_person(actor: User, scope: Scope, person: NewPerson) -> IssuedLink:
     return IssuedLink(user.id, user.name, user.email, reset_url(token), mailed)
 
 
-def set_active(actor: User, scope: Scope, user: User, active: bool) -> None:
+def set_active(actor: Person, scope: Scope, user: User, active: bool) -> None:
     """Deactivate or reactivate a person; their records are kept either way."""
     _check_can_manage(actor, scope, user)
     if user.active == active:
@@ -188,7 +189,7 @@ def set_active(actor: User, scope: Scope, user: User, active: bool) -> None:
     logger.info("person active=%s id=%s by=%s", active, user.id, actor.id)
 
 
-def change_role(actor: User, scope: Scope, user: User, role: Role) -> None:
+def change_role(actor: Person, scope: Scope, user: User, role: Role) -> None:
     """Give a person another role, within what the actor's own role allows."""
     _check_can_manage(actor, scope, user)
     if role not in assignable_roles(actor):
@@ -202,7 +203,7 @@ def change_role(actor: User, scope: Scope, user: User, role: Role) -> None:
     logger.info("role changed id=%s to=%s by=%s", user.id, role, actor.id)
 
 
-def move_person(actor: User, scope: Scope, user: User, department_id: int | None) -> int:
+def move_person(actor: Person, scope: Scope, user: User, department_id: int | None) -> int:
     """Move a person to another department of their organisation; they get its assignments.
 
     Returns the number of assignments applied.
@@ -227,7 +228,7 @@ def move_person(actor: User, scope: Scope, user: User, department_id: int | None
     return applied
 
 
-def issue_reset_link(actor: User, scope: Scope, user: User) -> IssuedLink:
+def issue_reset_link(actor: Person, scope: Scope, user: User) -> IssuedLink:
     """Make a one-time password link for a person (mailed too when mail is configured)."""
     if not scope.allows(user.organisation_id):
         raise PeopleError("not_found", 404)
@@ -663,7 +664,7 @@ def _load_lookups(rows: list[CsvRow]) -> _Lookups:
 
 
 def check_rows(
-    actor: User | None, scope: Scope, rows: list[CsvRow], today: date | None = None
+    actor: Person | None, scope: Scope, rows: list[CsvRow], today: date | None = None
 ) -> list[dict]:
     """Check every row; return them as dicts with "errors" and "notes" (codes, not text).
 
@@ -782,7 +783,7 @@ class ImportPreview:
         return [r for r in self.rows if not r["errors"]]
 
 
-def preview_import(actor: User, scope: Scope, filename: str, data: bytes) -> ImportPreview:
+def preview_import(actor: Person, scope: Scope, filename: str, data: bytes) -> ImportPreview:
     """Parse and check an uploaded CSV and keep it for confirmation; nothing is imported.
 
     :raises CsvFileError: the file cannot be read as a people CSV.
@@ -803,7 +804,7 @@ def preview_import(actor: User, scope: Scope, filename: str, data: bytes) -> Imp
     return ImportPreview(stored.id, stored.filename, tuple(rows))
 
 
-def get_import(actor: User, import_id: int) -> PeopleImport:
+def get_import(actor: Person, import_id: int) -> PeopleImport:
     """Return an import the actor uploaded and has not confirmed yet; 404 otherwise."""
     stored = db.session.get(PeopleImport, import_id)
     if stored is None or stored.created_by_id != actor.id:
@@ -830,7 +831,7 @@ class ImportOutcome:
 
 
 def confirm_import(
-    actor: User, scope: Scope, stored: PeopleImport, *, good_only: bool
+    actor: Person, scope: Scope, stored: PeopleImport, *, good_only: bool
 ) -> ImportOutcome:
     """Re-check the stored rows and import them in one transaction.
 
@@ -849,7 +850,7 @@ def confirm_import(
 
 
 def import_rows(
-    actor: User | None,
+    actor: Person | None,
     scope: Scope,
     rows: list[CsvRow],
     *,
@@ -895,7 +896,7 @@ def import_rows(
     return ImportOutcome(tuple(links), len(bad))
 
 
-def _write_people(actor: User | None, rows: list[dict], today: date) -> list[IssuedLink]:
+def _write_people(actor: Person | None, rows: list[dict], today: date) -> list[IssuedLink]:
     """Write checked rows: organisations, departments, people, enrolments and reset links."""
     from learn.services.assignments import inherited_enrolments
 

@@ -44,6 +44,7 @@ from learn.models import (
     Module,
     ModuleVersion,
     Organisation,
+    Person,
     QuizAttempt,
     QuizTally,
     User,
@@ -948,7 +949,7 @@ def can_reissue(certificate: Certificate) -> bool:
     return certificate.issue_number == latest
 
 
-def reissue(actor: User, certificate: Certificate) -> Certificate:
+def reissue(actor: Person, certificate: Certificate) -> Certificate:
     """Re-issue a revoked certificate with a new code (the old one stays revoked)."""
     from learn.services.certificates import CertificateError, reissue_certificate
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from learn.models import ApiToken, Role, User
+from learn.models import ApiToken, Person, Role
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Scope:
         return [] if org_id is None else [organisation_column == org_id]
 
 
-def scope_for(user: User) -> Scope:
+def scope_for(user: Person) -> Scope:
     """Return an admin's scope: platform admins see all, organisation admins their own."""
     if user.role == Role.PLATFORM_ADMIN:
         return Scope(None)

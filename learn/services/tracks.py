@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learn.core.course import LENSES
 from learn.extensions import db, plain
-from learn.models import Course, Enrolment, Module, ModuleProgress, User
+from learn.models import Course, Enrolment, Module, ModuleProgress, Person, User
 from learn.models.base import utcnow
 from learn.services.catalogue import course_info, find_course, live_courses
 
@@ -92,7 +92,7 @@ def enrol(
     return enrolment
 
 
-def choose_track(user: User, key: str) -> Enrolment | None:
+def choose_track(user: Person, key: str) -> Enrolment | None:
     """Make the track named ``course/track`` the learner's current one; None if unknown."""
     found = resolve_track(key)
     if found is None:
@@ -101,7 +101,7 @@ def choose_track(user: User, key: str) -> Enrolment | None:
     return enrol(user, course, track["slug"])
 
 
-def current_enrolment(user: User) -> Enrolment | None:
+def current_enrolment(user: Person) -> Enrolment | None:
     """Return the learner's current track: the most recently chosen one."""
     return db.session.scalar(
         select(Enrolment)
@@ -119,7 +119,7 @@ _ENROLMENTS = (
 )
 
 
-def enrolments(user: User) -> list[Enrolment]:
+def enrolments(user: Person) -> list[Enrolment]:
     """Return all of a learner's tracks, current first."""
     return list(db.session.scalars(_ENROLMENTS, {"user_id": user.id}))
 
@@ -129,12 +129,12 @@ _ENROLMENT_ROWS = _ENROLMENTS.with_only_columns(
 )
 
 
-def enrolment_rows(user: User) -> list[Row]:
+def enrolment_rows(user: Person) -> list[Row]:
     """``enrolments`` as plain rows (id, course_id, track_slug, due_on), for pages that read."""
     return plain(_ENROLMENT_ROWS, {"user_id": user.id}).all()
 
 
-def effective_lenses(user: User, track: dict | None) -> frozenset[str]:
+def effective_lenses(user: Person, track: dict | None) -> frozenset[str]:
     """Return the lenses on for ``user``: their own choice, else the track's default."""
     defaults = frozenset(track["lenses"]) if track else frozenset()
     chosen = {"gender": user.lens_gender, "age": user.lens_age}
