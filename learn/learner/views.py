@@ -209,8 +209,7 @@ def settings():
 def module(course_slug: str, module_slug: str):
     """Read a module: objectives, contents, body with the learner's lenses, sources."""
     course, module, modules = _module_and_course_modules(course_slug, module_slug, rows=True)
-    track = learning.current_track(current_user, course)
-    progress, open_attempt_id = learning.open_module_and_attempt(current_user, module)
+    track, progress, open_attempt_id = learning.open_for_reading(current_user, course, module)
     version = learning.module_version(progress)
     lenses = tracks.effective_lenses(current_user, track)
     # What every reader of this version with these lenses sees is kept per process; a

@@ -156,8 +156,16 @@ _OPEN_ATTEMPT = select(QuizAttempt).where(
     QuizAttempt.module_id == bindparam("module_id"),
     QuizAttempt.submitted_at.is_(None),
 )
-#: What the module page shows of the learner's progress, and their unfinished attempt.
-_PROGRESS_AND_OPEN_ATTEMPT = (
+#: The track of the learner's current (latest chosen) enrolment on a course.
+_CURRENT_TRACK = (
+    select(Enrolment.track_slug)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+    .order_by(Enrolment.chosen_at.desc(), Enrolment.id.desc())
+    .limit(1)
+)
+#: What the module page shows of the learner's progress, their unfinished attempt and
+#: the track they are on (one statement: on PostgreSQL each is a round trip).
+_READING_STATE = (
     select(
         ModuleProgress.module_version_id,
         ModuleProgress.read_at,
@@ -166,6 +174,7 @@ _PROGRESS_AND_OPEN_ATTEMPT = (
         ModuleProgress.best_score,
         ModuleProgress.last_section,
         QuizAttempt.id.label("open_attempt_id"),
+        _CURRENT_TRACK.scalar_subquery().label("track_slug"),
     )
     .outerjoin(
         QuizAttempt,
@@ -219,12 +228,6 @@ _ATTEMPT_BY_ID = select(QuizAttempt).where(QuizAttempt.id == bindparam("id"))
 _INSERT_ANSWER = AttemptAnswer.__table__.insert()
 _DONE_QUESTIONS = select(AttemptAnswer.question_id).where(
     AttemptAnswer.attempt_id == bindparam("attempt_id"), AttemptAnswer.points.is_not(None)
-)
-_CURRENT_TRACK = (
-    select(Enrolment.track_slug)
-    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
-    .order_by(Enrolment.chosen_at.desc(), Enrolment.id.desc())
-    .limit(1)
 )
 
 
@@ -381,23 +384,28 @@ def open_attempt(user: Person, module: Module) -> QuizAttempt | None:
     return db.session.scalar(_OPEN_ATTEMPT, {"user_id": user.id, "module_id": module.id})
 
 
-def open_module_and_attempt(user: Person, module: Module | LiveModule) -> tuple[Row, int | None]:
-    """Return ``open_module``'s progress (as a plain row) and the learner's open attempt id.
+class ReadingState(NamedTuple):
+    """Where a learner is in a module they are reading."""
 
-    One query once the module has been opened (an attempt needs an opened module).
-    """
-    params = {"user_id": user.id, "module_id": module.id}
-    row = plain(_PROGRESS_AND_OPEN_ATTEMPT, params).first()
+    #: The track of their current enrolment on the course, or None.
+    track: dict | None
+    #: Their progress in the module, as a plain row.
+    progress: Row
+    open_attempt_id: int | None
+
+
+def open_for_reading(
+    user: Person, course: Course | LiveCourse, module: Module | LiveModule
+) -> ReadingState:
+    """Return the learner's progress (pinning the live version on the first visit), open
+    attempt and current track: one query once the module has been opened."""
+    params = {"user_id": user.id, "module_id": module.id, "course_id": course.id}
+    row = plain(_READING_STATE, params).first()
     if row is None:
         open_module(user, module)  # the first visit pins the live version
-        row = plain(_PROGRESS_AND_OPEN_ATTEMPT, params).one()
-    return row, row.open_attempt_id
-
-
-def current_track(user: Person, course: Course | LiveCourse) -> dict | None:
-    """Return the track of the learner's current (latest chosen) enrolment on ``course``."""
-    slug = plain(_CURRENT_TRACK, {"user_id": user.id, "course_id": course.id}).scalar()
-    return course_info(course.live_version_id).track(slug) if slug else None
+        row = plain(_READING_STATE, params).one()
+    track = course_info(course.live_version_id).track(row.track_slug) if row.track_slug else None
+    return ReadingState(track, row, row.open_attempt_id)
 
 
 def start_attempt(

@@ -178,3 +178,18 @@ def test_move_to_latest_through_the_page(client, auth, make_user, demo_course, t
     assert response.status_code == 302
     html = module_html(client)
     assert "An added sentence." in html and "has been updated" not in html
+
+
+def test_the_module_page_follows_the_learners_current_track(client, auth, make_user, demo_course):
+    auth.login(make_user())
+    # Not on a track of the course: no track in the breadcrumb, the course's own order.
+    html = module_html(client)
+    assert "› " not in html and 'href="/courses/demo/modules/red-flags">Next:' in html
+    client.post("/learning/track", data={"track": "demo/buyers"})
+    html = module_html(client)
+    assert "› Buyers" in html and 'href="/courses/demo/modules/red-flags">Next:' in html
+    # The latest chosen track is the current one: intro's next module is another.
+    client.post("/learning/track", data={"track": "demo/managers"})
+    html = module_html(client)
+    assert "› Contract managers" in html
+    assert 'href="/courses/demo/modules/responding">Next:' in html
