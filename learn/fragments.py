@@ -14,7 +14,7 @@ In debug mode nothing is kept, so edited templates show at once.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
@@ -37,15 +37,32 @@ def kept_html(kind: str, key: tuple | None, render: Callable[[], str], size: int
     """
     if key is None:
         return Markup(render())
-    maps: dict[str, Kept] = current_app.extensions["learn.fragments"]
+    return kept_htmls(kind, (key,), lambda _key: render(), size)[0]
+
+
+def kept_htmls(
+    kind: str, keys: Iterable[tuple], render: Callable[[tuple], str], size: int = 1024
+) -> list[Markup]:
+    """Return the HTML ``render(key)`` makes for each of ``keys``, as :func:`kept_html` does.
+
+    For the many parts of one list (a card's lines): the map and the request's part of
+    the key are looked up once, not once per part.
+    """
+    app = current_app._get_current_object()
+    maps: dict[str, Kept] = app.extensions["learn.fragments"]
     kept = maps.get(kind) or maps.setdefault(kind, Kept(size))
-    full_key = (_language(), request.script_root, *key)
-    html = kept.get(full_key)
-    if html is None:
-        html = Markup(render())
-        if not current_app.debug:
-            kept.put(full_key, html)
-    return html
+    prefix = (_language(), request.script_root)
+    keep = not app.debug
+    found = []
+    for key in keys:
+        full_key = (*prefix, *key)
+        html = kept.get(full_key)
+        if html is None:
+            html = Markup(render(key))
+            if keep:
+                kept.put(full_key, html)
+        found.append(html)
+    return found
 
 
 def render_fragment(template: str, **context) -> str:

@@ -17,7 +17,13 @@ from wtforms import SelectChoice
 from learn.content.render import render_text
 from learn.core.quiz import Outcome, Step
 from learn.extensions import reads_only
-from learn.fragments import CSRF_PLACEHOLDER, kept_html, render_fragment, with_csrf_token
+from learn.fragments import (
+    CSRF_PLACEHOLDER,
+    kept_html,
+    kept_htmls,
+    render_fragment,
+    with_csrf_token,
+)
 from learn.learner import forms
 from learn.services import catalogue, certificates, learning, tracks
 from learn.services.learning import LearningError
@@ -90,9 +96,8 @@ class TrackCard(NamedTuple):
 def _track_cards(progress: list[learning.TrackProgress], today: date) -> list[Markup]:
     """Return the HTML of each track's card; a learner's cards change only as they progress,
     so each is rendered once per process for what it shows."""
-    cards = []
-    for number, p in enumerate(progress, start=1):
-        card = TrackCard(
+    cards = [
+        TrackCard(
             number=number,
             is_current=number == 1 and len(progress) > 1,
             course_slug=p.course.slug,
@@ -108,8 +113,9 @@ def _track_cards(progress: list[learning.TrackProgress], today: date) -> list[Ma
             due_on=p.enrolment.due_on,
             is_overdue=p.is_overdue(today),
         )
-        cards.append(kept_html("track-card", (card,), lambda card=card: _render_card(card)))
-    return cards
+        for number, p in enumerate(progress, start=1)
+    ]
+    return kept_htmls("track-card", [(card,) for card in cards], lambda key: _render_card(*key))
 
 
 def _render_card(card: TrackCard) -> str:
@@ -120,17 +126,12 @@ def _render_card(card: TrackCard) -> str:
     lines are kept on their own, so a learner a process has not met yet costs a card's
     heading and not a dozen lines.
     """
-    lines = [
-        kept_html(
-            "module-line",
-            (card.course_slug, status),
-            lambda status=status: render_fragment(
-                "learner/_module_line.html", course_slug=card.course_slug, module=status
-            ),
-            size=8192,
-        )
-        for status in card.modules
-    ]
+    lines = kept_htmls(
+        "module-line",
+        [(card.course_slug, status) for status in card.modules],
+        lambda key: render_fragment("learner/_module_line.html", course_slug=key[0], module=key[1]),
+        size=8192,
+    )
     return render_fragment("learner/_track_card.html", card=card, lines=lines)
 
 
