@@ -132,7 +132,7 @@ def _render_card(card: TrackCard) -> str:
         lambda key: render_fragment("learner/_module_line.html", course_slug=key[0], module=key[1]),
         size=8192,
     )
-    return render_fragment("learner/_track_card.html", card=card, lines=lines)
+    return render_fragment("learner/_track_card.html", card=card, lines=Markup("").join(lines))
 
 
 @bp.route("/learning")
