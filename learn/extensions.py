@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -59,7 +62,7 @@ def reads_only(view):
     ROLLBACK around a page that writes nothing are two round trips for nothing (about a
     sixth of My learning's cost there). On every database a write from such a request is
     refused with :class:`ReadsOnlyError`, since without a transaction it would not be
-    atomic.
+    atomic, unless it is made inside :func:`writing`.
     """
     view.reads_only = True
     return view
@@ -77,6 +80,23 @@ def init_reads_only(app: Flask) -> None:
         if db.engine.dialect.name == "postgresql":
             options["isolation_level"] = "AUTOCOMMIT"
         db.session.connection(execution_options=options)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Let a :func:`reads_only` view write now and then (a page that writes on a first visit).
+
+    The reading connection goes back to the pool, so the block, and whatever the request
+    does after it, runs in an ordinary transaction on a connection of its own; the block
+    commits what it writes. Nothing read before is held: pass on plain values, not ORM
+    objects. Outside a reading request, there is nothing to hand back.
+    """
+    session = db.session()
+    if session.in_transaction() and session.connection().get_execution_options().get(
+        "learn_reads_only"
+    ):
+        session.close()
+    yield
 
 
 @event.listens_for(Engine, "before_cursor_execute")

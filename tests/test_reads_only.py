@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from learn.extensions import ReadsOnlyError, db, reads_only
+from learn.extensions import ReadsOnlyError, db, reads_only, writing
 from learn.models import Organisation
 
 
@@ -30,7 +30,21 @@ def _add_views(app):
         db.session.commit()
         return "autocommit" if getattr(dbapi, "autocommit", False) is True else "transaction"
 
+    @reads_only
+    def writes_apart():
+        before = db.session.connection().get_execution_options()
+        with writing():
+            db.session.add(Organisation(name="Written apart"))
+            db.session.commit()
+        after = db.session.connection().get_execution_options()
+        return {
+            "before": [before.get("learn_reads_only", False), before.get("isolation_level")],
+            "after": [after.get("learn_reads_only", False), after.get("isolation_level")],
+            "organisations": db.session.scalar(select(func.count(Organisation.id))),
+        }
+
     app.add_url_rule("/test/reads", view_func=options)
+    app.add_url_rule("/test/reads-write-apart", view_func=writes_apart)
     app.add_url_rule("/test/reads-write", view_func=writes)
     app.add_url_rule("/test/write", view_func=ordinary)
 
@@ -62,3 +76,22 @@ def test_other_views_write_in_a_transaction_after_a_reading_one(app):
     assert client.get("/test/write").data == b"transaction"
     db.session.rollback()
     assert _names() == ["Written as usual"]
+
+
+def test_a_reading_view_writes_in_a_transaction_of_its_own_when_it_says_so(app):
+    _add_views(app)
+    answer = app.test_client().get("/test/reads-write-apart").get_json()
+    level = "AUTOCOMMIT" if db.engine.dialect.name == "postgresql" else None
+    assert answer == {"before": [True, level], "after": [False, None], "organisations": 1}
+    db.session.rollback()
+    assert _names() == ["Written apart"]
+
+
+def test_writing_outside_a_reading_request_keeps_the_transaction(app, make_org):
+    with app.test_request_context():
+        db.session.add(Organisation(name="Pending"))
+        db.session.flush()
+        with writing():
+            pass
+        assert db.session().in_transaction() and "Pending" in _names()
+        db.session.rollback()

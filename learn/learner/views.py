@@ -16,7 +16,7 @@ from wtforms import SelectChoice
 
 from learn.content.render import render_text
 from learn.core.quiz import Outcome, Step
-from learn.extensions import reads_only
+from learn.extensions import reads_only, writing
 from learn.fragments import (
     CSRF_PLACEHOLDER,
     kept_html,
@@ -206,11 +206,18 @@ def settings():
 
 
 @bp.route("/courses/<course_slug>/modules/<module_slug>")
+@reads_only
 @login_required
 def module(course_slug: str, module_slug: str):
     """Read a module: objectives, contents, body with the learner's lenses, sources."""
     course, module, modules = _module_and_course_modules(course_slug, module_slug, rows=True)
-    track, progress, open_attempt_id = learning.open_for_reading(current_user, course, module)
+    state = learning.reading_state(current_user, course, module)
+    if state is None:
+        # The first visit pins the module's live version: the only write of this page.
+        with writing():
+            learning.open_module(current_user, module)
+        state = learning.reading_state(current_user, course, module)
+    track, progress, open_attempt_id = state
     version = learning.module_version(progress)
     lenses = tracks.effective_lenses(current_user, track)
     # What every reader of this version with these lenses sees is kept per process; a

@@ -394,16 +394,15 @@ class ReadingState(NamedTuple):
     open_attempt_id: int | None
 
 
-def open_for_reading(
+def reading_state(
     user: Person, course: Course | LiveCourse, module: Module | LiveModule
-) -> ReadingState:
-    """Return the learner's progress (pinning the live version on the first visit), open
-    attempt and current track: one query once the module has been opened."""
+) -> ReadingState | None:
+    """Return the learner's progress, open attempt and current track in one query, or None
+    if they have never opened the module (:func:`open_module` pins its version first)."""
     params = {"user_id": user.id, "module_id": module.id, "course_id": course.id}
     row = plain(_READING_STATE, params).first()
     if row is None:
-        open_module(user, module)  # the first visit pins the live version
-        row = plain(_READING_STATE, params).one()
+        return None
     track = course_info(course.live_version_id).track(row.track_slug) if row.track_slug else None
     return ReadingState(track, row, row.open_attempt_id)
 
