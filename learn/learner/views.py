@@ -63,16 +63,6 @@ def _module_and_course_modules(course_slug: str, module_slug: str, *, rows: bool
     return found[0], module, found[1]
 
 
-def _current_track(course) -> tuple[object, dict | None]:
-    """Return the learner's enrolment on ``course`` that is current, and its track."""
-    for enrolment in tracks.enrolments(current_user):
-        if enrolment.course_id == course.id:
-            return enrolment, catalogue.course_info(course.live_version_id).track(
-                enrolment.track_slug
-            )
-    return None, None
-
-
 class TrackCard(NamedTuple):
     """What one track's card on My learning shows: the input of its template and its key
     (a named tuple: cheap to make and to hash)."""
@@ -325,7 +315,7 @@ def quiz(course_slug: str, module_slug: str):
 def start_attempt(course_slug: str, module_slug: str):
     """Start (or resume) an attempt."""
     course, module = _module_or_404(course_slug, module_slug)
-    enrolment, _track = _current_track(course)
+    enrolment = tracks.current_enrolment_on(current_user, course.id)
     try:
         attempt = learning.start_attempt(current_user, module, enrolment)
     except LearningError as exc:

@@ -41,7 +41,7 @@ from learn.services.catalogue import (
     quiz_for,
     split_course_module,
 )
-from learn.services.tracks import effective_lenses, mark_tracks_started
+from learn.services.tracks import CURRENT_ON_COURSE, effective_lenses, mark_tracks_started
 
 logger = logging.getLogger(__name__)
 
@@ -156,13 +156,8 @@ _OPEN_ATTEMPT = select(QuizAttempt).where(
     QuizAttempt.module_id == bindparam("module_id"),
     QuizAttempt.submitted_at.is_(None),
 )
-#: The track of the learner's current (latest chosen) enrolment on a course.
-_CURRENT_TRACK = (
-    select(Enrolment.track_slug)
-    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
-    .order_by(Enrolment.chosen_at.desc(), Enrolment.id.desc())
-    .limit(1)
-)
+#: The track of the learner's current enrolment on a course.
+_CURRENT_TRACK = CURRENT_ON_COURSE.with_only_columns(Enrolment.track_slug)
 #: What the module page shows of the learner's progress, their unfinished attempt and
 #: the track they are on (one statement: on PostgreSQL each is a round trip).
 _READING_STATE = (
@@ -306,12 +301,12 @@ def tracks_progress(user: Person, enrolments: list[Enrolment]) -> list[TrackProg
 # --- reading -----------------------------------------------------------------------------
 
 
-def module_progress(user: Person, module: Module) -> ModuleProgress | None:
+def module_progress(user: Person, module: Module | LiveModule) -> ModuleProgress | None:
     """Return the learner's progress row for ``module``, or None if never opened."""
     return db.session.scalar(_PROGRESS, {"user_id": user.id, "module_id": module.id})
 
 
-def open_module(user: Person, module: Module) -> ModuleProgress:
+def open_module(user: Person, module: Module | LiveModule) -> ModuleProgress:
     """Return the learner's progress in ``module``, pinning the live version on first open."""
     progress = module_progress(user, module)
     if progress is not None:

@@ -11,7 +11,7 @@ from learn.core.course import LENSES
 from learn.extensions import db, plain
 from learn.models import Course, Enrolment, Module, ModuleProgress, Person, User
 from learn.models.base import utcnow
-from learn.services.catalogue import course_info, find_course, live_courses
+from learn.services.catalogue import LiveModule, course_info, find_course, live_courses
 
 logger = logging.getLogger(__name__)
 
@@ -101,17 +101,8 @@ def choose_track(user: Person, key: str) -> Enrolment | None:
     return enrol(user, course, track["slug"])
 
 
-def current_enrolment(user: Person) -> Enrolment | None:
-    """Return the learner's current track: the most recently chosen one."""
-    return db.session.scalar(
-        select(Enrolment)
-        .where(Enrolment.user_id == user.id)
-        .order_by(Enrolment.chosen_at.desc(), Enrolment.id.desc())
-        .limit(1)
-    )
-
-
-#: Built once: My learning and the module pages run it on every request.
+#: A learner's enrolments, current (most recently chosen) first; built once, since My
+#: learning and the module page (for the current track) run it on every request.
 _ENROLMENTS = (
     select(Enrolment)
     .where(Enrolment.user_id == bindparam("user_id"))
@@ -122,6 +113,20 @@ _ENROLMENTS = (
 def enrolments(user: Person) -> list[Enrolment]:
     """Return all of a learner's tracks, current first."""
     return list(db.session.scalars(_ENROLMENTS, {"user_id": user.id}))
+
+
+def current_enrolment(user: Person) -> Enrolment | None:
+    """Return the learner's current track: the most recently chosen one."""
+    return db.session.scalar(_ENROLMENTS.limit(1), {"user_id": user.id})
+
+
+#: A learner's current enrolment on one course: the one they chose last.
+CURRENT_ON_COURSE = _ENROLMENTS.where(Enrolment.course_id == bindparam("course_id")).limit(1)
+
+
+def current_enrolment_on(user: Person, course_id: int) -> Enrolment | None:
+    """Return the learner's current enrolment on a course, or None if they have none."""
+    return db.session.scalar(CURRENT_ON_COURSE, {"user_id": user.id, "course_id": course_id})
 
 
 _ENROLMENT_ROWS = _ENROLMENTS.with_only_columns(
@@ -170,7 +175,7 @@ def _first_opened(user_id: int, course: Course, track_slug: str):
     )
 
 
-def mark_tracks_started(progress: ModuleProgress, module: Module) -> None:
+def mark_tracks_started(progress: ModuleProgress, module: Module | LiveModule) -> None:
     """A learner has opened ``module`` for the first time: mark their tracks with it started.
 
     Called in the transaction that writes the progress row, so "started" on the enrolment

@@ -197,3 +197,10 @@ def test_concurrent_submissions_count_once(threaded_app):
         .group_by(AttemptAnswer.question_id, AttemptAnswer.step)
     ).all()
     assert per_question and all(count == 1 for *_, count in per_question)
+
+
+def test_an_attempt_is_drawn_for_the_track_chosen_last(client, learner):
+    client.post("/learning/track", data={"track": "demo/managers"})
+    attempt = start(client, learner)
+    assert attempt.track_slug == "managers"
+    assert attempt.lenses == ["gender"]  # the managers track's lens, not the buyers' two
